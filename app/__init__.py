@@ -1,0 +1,184 @@
+"""Passerelle: accompaniment CRM for ESS poles."""
+
+import importlib
+import importlib.util
+import logging
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Flask, has_request_context, render_template, request, session
+from flask_babel import lazy_gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Domain packages, in dependency order. Each has `bp`; it may have `cli.py` (a `register(app)`
+# function) and `demo.py` (a `seed(pole, ctx)` function called by `flask demo seed`).
+DOMAINS = (
+    "main",
+    "auth",
+    "poles",
+    "people",
+    "structures",
+    "collectives",
+    "pathways",
+    "requests",
+    "accompaniments",
+    "sessions",
+    "referrals",
+    "reports",
+    "portal",
+    "privacy",
+    "demo",
+)
+
+try:
+    __version__ = version("passerelle")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0.0.0"
+
+
+def _config_class():
+    from config import CONFIGS
+
+    name = os.environ.get("PASSERELLE_ENV") or os.environ.get("FLASK_ENV") or "development"
+    return CONFIGS.get(name, CONFIGS["development"])
+
+
+def existing_domains() -> list[str]:
+    return [d for d in DOMAINS if importlib.util.find_spec(f"app.{d}") is not None]
+
+
+def domain_module(domain: str, name: str):
+    """Import `app.<domain>.<name>` when that module exists, else None."""
+    if importlib.util.find_spec(f"app.{domain}.{name}") is None:
+        return None
+    return importlib.import_module(f"app.{domain}.{name}")
+
+
+def create_app(config_class=None) -> Flask:
+    config_class = config_class or _config_class()
+    if hasattr(config_class, "validate"):
+        config_class.validate()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_class)
+    app.config["VERSION"] = __version__
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][10:]) or ".", exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_domains(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from app.core.security import init_security
+
+    init_security(app)
+    return app
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return "fr"
+    lang = session.get("lang")
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def _select_timezone() -> str | None:
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated and current_user.pole is not None:
+        return current_user.pole.timezone
+    return None
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    from app.core.models import render_migration_item
+
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from app.core.database import configure_engine
+
+    with app.app_context():
+        configure_engine(app, db.engine)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.auth.models import User
+
+        try:
+            uid, version_str = user_id.split(":", 1)
+            uid_int, session_version = int(uid), int(version_str)
+        except (ValueError, AttributeError):
+            return None
+        user = db.session.get(User, uid_int)
+        if user is None or not user.active or user.session_version != session_version:
+            return None
+        return user
+
+
+def _register_domains(app: Flask) -> None:
+    for domain in existing_domains():
+        module = importlib.import_module(f"app.{domain}")
+        bp = getattr(module, "bp", None)
+        if bp is not None:
+            app.register_blueprint(bp)
+        for name in ("models",):
+            domain_module(domain, name)
+        cli = domain_module(domain, "cli")
+        if cli is not None and hasattr(cli, "register"):
+            cli.register(app)
+    from app.core import audit  # noqa: F401  (model registration)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: _("La requête est invalide ou le formulaire a expiré. Rechargez la page et réessayez."),
+        403: _("Vous n'avez pas accès à cette page."),
+        404: _("Cette page n'existe pas ou n'est pas accessible."),
+        405: _("Cette action n'est pas permise ici."),
+        413: _("Le fichier envoyé est trop volumineux."),
+        429: _("Trop de tentatives. Patientez quelques minutes avant de réessayer."),
+        500: _("Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
+    }
+
+    def render_error(code: int):
+        db.session.rollback()
+        return render_template("errors/error.html", code=code, message=messages.get(code)), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc):
+        return render_error(400)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code in messages:
+            return render_error(code)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return render_error(500)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.core import formatting
+
+    formatting.register(app)

@@ -1,0 +1,196 @@
+"""Login, logout, password reset, invitations and the admin's user list."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import bp, services, tokens
+from app.auth.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InviteUserForm,
+    LoginForm,
+    NewPasswordForm,
+)
+from app.auth.models import User
+from app.auth.passwords import verify_password
+from app.core.models import utcnow
+from app.core.permissions import admin_required
+from app.extensions import db, limiter
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths are followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def start_session(user: User) -> None:
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    now = int(utcnow().timestamp())
+    session["login_at"] = now
+    session["last_seen"] = now
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        if result.throttled:
+            db.session.commit()
+            abort(429)
+        if result.user is None:
+            db.session.commit()
+            flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
+            return render_template("auth/login.html", form=form), 200
+        db.session.commit()
+        start_session(result.user)
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    user = db.session.get(User, current_user.id)
+    user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté·e."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _set_password_page(purpose: str, token: str, template: str):
+    max_age = current_app.config[
+        "INVITATION_MAX_AGE_HOURS" if purpose == tokens.INVITATION else "PASSWORD_RESET_MAX_AGE_HOURS"
+    ]
+    user = tokens.read_token(token, purpose, max_age)
+    if user is None:
+        return render_template("auth/token_invalid.html", purpose=purpose), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        start_session(user)
+        flash(_("Votre mot de passe est enregistré. Bienvenue !"), "success")
+        return redirect(url_for("main.home"))
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(tokens.PASSWORD_RESET, token, "auth/reset_password.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_password_page(tokens.INVITATION, token, "auth/accept_invitation.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        else:
+            services.set_password(user, form.password.data)
+            db.session.commit()
+            start_session(user)  # this browser stays logged in; every other session ends
+            flash(_("Mot de passe modifié. Vos autres sessions ont été fermées."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = InviteUserForm()
+    if form.validate_on_submit():
+        try:
+            user, _link = services.invite_user(
+                form.email.data, form.role.data, current_user.pole, full_name=form.full_name.data
+            )
+        except services.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
+    rows = db.session.scalars(
+        select(User).where(User.pole_id == current_user.pole_id).order_by(User.email)
+    ).all()
+    return render_template("auth/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
+
+
+def _pole_user_or_404(user_id: int) -> User:
+    user = db.session.scalar(select(User).where(User.id == user_id, User.pole_id == current_user.pole_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def toggle_user(user_id: int):
+    user = _pole_user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+        return redirect(url_for("auth.users"))
+    services.set_active(user, not user.active)
+    db.session.commit()
+    flash(
+        _("Compte réactivé.") if user.active else _("Compte désactivé : ses sessions sont fermées."),
+        "success",
+    )
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/users/<int:user_id>/reinvite", methods=["POST"])
+@admin_required
+def reinvite(user_id: int):
+    user = _pole_user_or_404(user_id)
+    services.reinvite_user(user)
+    db.session.commit()
+    flash(_("Nouvelle invitation envoyée à %(email)s.", email=user.email), "success")
+    return redirect(url_for("auth.users"))

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: base model types, pole scoping, permissions, audit, helpers."""

@@ -1,0 +1,1 @@
+"""The fictional demo pole and, later, synthetic data at scale."""

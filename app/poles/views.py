@@ -1,0 +1,1 @@
+"""Pole settings pages (filled by later issues)."""

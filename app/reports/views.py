@@ -1,0 +1,1 @@
+"""Views (built by the issue that owns this domain)."""

@@ -1,0 +1,104 @@
+"""Séances and attendance.
+
+The model is `AccompanimentSession` because `Session` clashes with SQLAlchemy's.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import IdMixin, PoleScopedMixin, TimestampMixin, UTCDateTime
+from app.extensions import db
+from app.people.models import Person
+from app.poles.models import FundingProgramme, Thematic
+
+# Keys are the contract of formats/report-monthly.md (`sessions.by_kind`).
+KINDS = ("individual", "workshop", "training", "governance", "permanence", "network")
+PUBLISHABLE_KINDS = ("workshop", "training", "network")
+ATTENDANCE_STATUSES = ("invited", "present", "excused", "absent")
+
+session_advisors = Table(
+    "session_advisors",
+    db.metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+session_accompaniments = Table(
+    "session_accompaniments",
+    db.metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "accompaniment_id",
+        ForeignKey("accompaniments.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+session_thematics = Table(
+    "session_thematics",
+    db.metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("thematic_id", ForeignKey("thematics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AccompanimentSession(IdMixin, PoleScopedMixin, TimestampMixin, db.Model):
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_pole_starts", "pole_id", "starts_at"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place: Mapped[str | None] = mapped_column(String(200))
+    remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    funding_programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("funding_programmes.id", ondelete="SET NULL"), index=True
+    )
+    collective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collectives.id", ondelete="SET NULL"), index=True
+    )
+    shared_summary: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    private_notes: Mapped[str | None] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    public_description: Mapped[str | None] = mapped_column(Text)
+
+    funding_programme: Mapped[FundingProgramme | None] = relationship()
+    advisors = relationship("User", secondary=session_advisors)
+    accompaniments = relationship("Accompaniment", secondary=session_accompaniments)
+    thematics: Mapped[list[Thematic]] = relationship(secondary=session_thematics, order_by=Thematic.position)
+    attendances: Mapped[list["Attendance"]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Attendance(IdMixin, PoleScopedMixin, db.Model):
+    """One person at one séance."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="invited")
+    registered_publicly: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    session: Mapped[AccompanimentSession] = relationship(back_populates="attendances")
+    person: Mapped[Person] = relationship()
