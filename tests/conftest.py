@@ -61,7 +61,6 @@ def db(app) -> Iterator:
         _db.session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session)
         )
-        factories.bind(_db.session)
         try:
             yield _db
         finally:

@@ -1,34 +1,24 @@
-"""factory_boy factories. `bind(session)` points them at the test's session."""
+"""factory_boy factories, writing through `db.session` (the test's transaction)."""
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
+from app.extensions import db
 from app.poles.models import Pole
 from app.poles.services import create_pole
 
 DEFAULT_PASSWORD = "correct horse battery staple"
-_FACTORIES: list[type[SQLAlchemyModelFactory]] = []
-
-
-def bind(session) -> None:
-    for f in _FACTORIES:
-        f._meta.sqlalchemy_session = session
-
-
-def register(cls):
-    _FACTORIES.append(cls)
-    return cls
 
 
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
         sqlalchemy_session_persistence = "flush"
 
 
-@register
 class PoleFactory(BaseFactory):
     """A pole created through the service, so it has its default thematics and template."""
 
@@ -44,7 +34,6 @@ class PoleFactory(BaseFactory):
         return create_pole(kwargs["slug"], kwargs["name"], kwargs.get("timezone", "Europe/Paris"))
 
 
-@register
 class UserFactory(BaseFactory):
     class Meta:
         model = User
