@@ -113,12 +113,8 @@ class _Filters:
 
     def as_dict(self) -> dict:
         return {
-            "programme": (
-                {"id": self.programme.id, "name": self.programme.name} if self.programme else None
-            ),
-            "advisor": (
-                {"id": self.advisor.id, "name": self.advisor.display_name} if self.advisor else None
-            ),
+            "programme": ({"id": self.programme.id, "name": self.programme.name} if self.programme else None),
+            "advisor": ({"id": self.advisor.id, "name": self.advisor.display_name} if self.advisor else None),
             # Requests have no funding programme: the programme filter leaves them whole.
             "requests_by_programme": False,
         }
@@ -405,9 +401,7 @@ def _headline_counts(pole_id: int, period: Period, f: _Filters) -> dict:
             select(func.count()).select_from(Referral).where(*_referral_conds(pole_id, period, f))
         ),
         "sessions": _scalar(
-            select(func.count())
-            .select_from(AccompanimentSession)
-            .where(*_session_conds(pole_id, period, f))
+            select(func.count()).select_from(AccompanimentSession).where(*_session_conds(pole_id, period, f))
         ),
         "requests": _scalar(
             select(func.count()).select_from(Request).where(*_request_conds(pole_id, period, f))

@@ -18,10 +18,20 @@ def test_every_contract_key_matches_the_hand_count(scenario):
     report = monthly_report(scenario.pole, MONTH)
     assert_contract(report, slug=scenario.pole.slug)
     assert list(report["sessions"]["by_kind"]) == [
-        "individual", "workshop", "training", "governance", "permanence", "network"
+        "individual",
+        "workshop",
+        "training",
+        "governance",
+        "permanence",
+        "network",
     ]
     assert list(report["referrals"]["by_status"]) == [
-        "proposed", "sent", "accepted", "completed", "declined", "no_follow_up"
+        "proposed",
+        "sent",
+        "accepted",
+        "completed",
+        "declined",
+        "no_follow_up",
     ]
     assert report["accompaniments"]["by_stage"] == [
         {"stage": "Accueil", "count": 1},
