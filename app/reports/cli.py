@@ -61,8 +61,6 @@ def _advisor_id(pole: Pole, email: str | None) -> int | None:
 
 def _write(content: str | bytes, fmt: str, output: str | None) -> None:
     if output is None:
-        if fmt in ("xlsx", "pdf"):
-            fail(f"le format {fmt} demande un fichier de sortie (--output FICHIER).")
         if isinstance(content, bytes):
             content = content.decode("utf-8")
         click.echo(content, nl=not content.endswith("\n"))
@@ -96,17 +94,7 @@ def monthly_command(pole_slug, month, fmt, output, programme, advisor) -> None:
         report = monthly_report(pole, month, _programme_id(pole, programme), _advisor_id(pole, advisor))
     except ReportError as exc:
         fail(str(exc))
-    if fmt == "json":
-        content = formats.monthly_json(report)
-    elif fmt == "csv":
-        content = formats.monthly_csv(report)
-    elif fmt == "xlsx":
-        content = formats.monthly_xlsx(report)
-    else:
-        from app.reports.views import month_label
-
-        content = formats.monthly_pdf(report, pole_name=pole.name, title_month=month_label(report["month"]))
-    _write(content, fmt, output)
+    _write(formats.MONTHLY_FORMATS[fmt](report), fmt, output)
 
 
 @report_cli.command("indicators")
@@ -133,9 +121,7 @@ def indicators_command(pole_slug, start, end, stage_id, fmt, output, programme, 
         )
     except ReportError as exc:
         fail(str(exc))
-    renderer = formats.INDICATOR_FORMATS[fmt]
-    content = renderer(result, pole_name=pole.name) if fmt == "pdf" else renderer(result)
-    _write(content, fmt, output)
+    _write(formats.INDICATOR_FORMATS[fmt](result), fmt, output)
 
 
 @report_cli.command("regional")
@@ -150,14 +136,7 @@ def regional_command(month, fmt, output) -> None:
         result = regional_report(month)
     except ReportError as exc:
         fail(str(exc))
-    renderer = formats.REGIONAL_FORMATS[fmt]
-    if fmt == "pdf":
-        from app.reports.views import month_label
-
-        content = renderer(result, title_month=month_label(result["month"]))
-    else:
-        content = renderer(result)
-    _write(content, fmt, output)
+    _write(formats.REGIONAL_FORMATS[fmt](result), fmt, output)
 
 
 def register(app) -> None:

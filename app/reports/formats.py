@@ -10,10 +10,12 @@ from datetime import date
 from typing import Any
 
 from flask import render_template
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from app.reports import exports
 from app.reports.charts import hbar_chart
+from app.reports.periods import parse_month
 
 SECTION_LABELS = {
     "requests": _l("Sollicitations"),
@@ -116,6 +118,12 @@ VALUE_LABELS["distribution"] = {
 RATE_KEYS = {"attendance_rate", "participation_rate", "mean_regularity"}
 COMPARED = ("referrals", "sessions", "requests")
 COMPARISONS = ("previous_month", "same_month_last_year", "year_to_date")
+
+
+def month_label(key: str) -> str:
+    """'2026-10' -> 'octobre 2026'."""
+    year, month = parse_month(key)
+    return format_date(date(year, month, 1), "MMMM y")
 
 
 def key_label(key: str) -> str:
@@ -326,9 +334,14 @@ def monthly_pdf(report: dict, **context) -> bytes:
         report=report,
         sections=monthly_sections(report),
         today=date.today(),
+        pole_name=report.get("pole_name", report["pole"]),
+        title_month=month_label(report["month"]),
         **context,
     )
     return exports.pdf_bytes(html)
+
+
+MONTHLY_FORMATS = {"json": monthly_json, "csv": monthly_csv, "xlsx": monthly_xlsx, "pdf": monthly_pdf}
 
 
 # --- funder indicators ------------------------------------------------------------------------
@@ -539,6 +552,7 @@ def indicators_pdf(result: dict, **context) -> bytes:
         result=result,
         sections=indicator_sections(result),
         today=date.today(),
+        pole_name=result.get("pole_name", result["pole"]),
         period_start=date.fromisoformat(result["start"]),
         period_end=date.fromisoformat(result["end"]),
         **context,
@@ -627,6 +641,7 @@ def regional_pdf(result: dict, **context) -> bytes:
         result=result,
         sections=regional_sections(result),
         today=date.today(),
+        title_month=month_label(result["month"]),
         **context,
     )
     return exports.pdf_bytes(html)

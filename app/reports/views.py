@@ -7,7 +7,6 @@ Each view computes ONE result with the services, then renders it in the asked fo
 from datetime import date
 
 from flask import abort, jsonify, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,17 +26,14 @@ from app.reports.periods import (
 from app.reports.regional import regional_report
 from app.reports.services import monthly_report
 
+month_label = formats.month_label  # "2026-10" -> "octobre 2026"
+
 DOWNLOADS = ("json", "csv", "xlsx", "pdf")
 FORMATS = ("html", *DOWNLOADS)
 
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-def month_label(key: str) -> str:
-    year, month = parse_month(key)
-    return format_date(date(year, month, 1), "MMMM y")
 
 
 def _audit_download(report: str, fmt: str, params: dict) -> None:
@@ -104,15 +100,7 @@ def _monthly(fmt: str):
         )
     _audit_download("monthly", fmt, {"month": month, "programme_id": programme_id, "advisor_id": advisor_id})
     filename = f"rapport-mensuel-{pole.slug}-{month}.{fmt}"
-    if fmt == "json":
-        return exports.download(formats.monthly_json(report), filename, "json")
-    if fmt == "csv":
-        return exports.download(formats.monthly_csv(report), filename, "csv")
-    if fmt == "xlsx":
-        return exports.download(formats.monthly_xlsx(report), filename, "xlsx")
-    return exports.download(
-        formats.monthly_pdf(report, pole_name=pole.name, title_month=month_label(month)), filename, "pdf"
-    )
+    return exports.download(formats.MONTHLY_FORMATS[fmt](report), filename, fmt)
 
 
 # --- funder indicators ---------------------------------------------------------------------
@@ -160,7 +148,7 @@ def indicators():
         )
     _audit_download("indicators", fmt, params)
     filename = f"indicateurs-{pole.slug}-{result['start']}-{result['end']}.{fmt}"
-    return _download_result(result, fmt, filename, formats.INDICATOR_FORMATS, pole_name=pole.name)
+    return exports.download(formats.INDICATOR_FORMATS[fmt](result), filename, fmt)
 
 
 # --- regional --------------------------------------------------------------------------------
@@ -199,9 +187,4 @@ def regional():
         )
     _audit_download("regional", fmt, {"month": month})
     filename = f"statistiques-regionales-{month}.{fmt}"
-    return _download_result(result, fmt, filename, formats.REGIONAL_FORMATS, title_month=month_label(month))
-
-
-def _download_result(result: dict, fmt: str, filename: str, renderers: dict, **context):
-    content = renderers[fmt](result, **context) if fmt == "pdf" else renderers[fmt](result)
-    return exports.download(content, filename, fmt)
+    return exports.download(formats.REGIONAL_FORMATS[fmt](result), filename, fmt)

@@ -125,3 +125,11 @@ def test_unknown_filter_and_bad_month_raise_french_errors(scenario, other_pole):
 
 def test_expected_is_self_consistent():
     assert sum(EXPECTED["referrals"]["by_status"].values()) == EXPECTED["referrals"]["total"]
+
+
+def test_query_count_does_not_grow_with_records(scenario, other_pole, count_queries):
+    with count_queries() as empty:
+        monthly_report(other_pole, MONTH)
+    with count_queries() as full:
+        monthly_report(scenario.pole, MONTH)
+    assert full.count == empty.count <= 25
