@@ -6,7 +6,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from app.core.audit import AuditEvent
 from app.reports.regional import regional_report
 from tests.factories import PoleFactory, UserFactory
 from tests.reports import factories as f
@@ -54,7 +56,7 @@ def test_regional_figures_per_pole_total_and_small_counts(two_poles):
     assert total["accompaniments_opened"] == "< 3"
 
 
-def test_regional_page_and_formats_have_no_personal_data(client, login_as, regional_user, two_poles):
+def test_regional_page_and_formats_have_no_personal_data(client, login_as, regional_user, two_poles, db):
     login_as(regional_user)
     html = client.get(f"/reports/regional?month={MONTH}").get_data(as_text=True)
     assert "&lt; 3" in html and 'role="img"' in html
@@ -76,6 +78,9 @@ def test_regional_page_and_formats_have_no_personal_data(client, login_as, regio
     assert values[-1][0] == "Total" and 7 in values[-1]
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(downloads["pdf"].data)).pages)
     everything = html + downloads["json"].data.decode() + downloads["csv"].data.decode("utf-8-sig") + pdf_text
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.report")).all()
+    assert sorted(e.changes["format"] for e in events) == ["csv", "json", "pdf", "xlsx"]
+    assert {e.actor_id for e in events} == {regional_user.id} and {e.pole_id for e in events} == {None}
     for secret in ("Secret0", "s0@x.org", "@", "DLA Ille-et-Vilaine", "Utilisatrice", "Prénom"):
         assert secret not in everything, secret
 
