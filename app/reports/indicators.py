@@ -13,7 +13,8 @@ Definitions:
   financing obtained;
 - regularity: for each member of a collective, the share of the collective's séances of the
   period (held while they were a member, membership days compared with the séance's UTC date)
-  they attended (present);
+  they attended (present). A séance is the collective's when it names it or serves one of its
+  dossiers, as on the collective's page (app.sessions.services.collective_sessions);
 - invited actors' participation rate: present / all attendance records (invited, present,
   excused, absent) of the period's séances; governance meetings: séances of kind governance
   and their rate present / (present + excused + absent);
@@ -148,7 +149,15 @@ def _regularity(pole: Pole, period: Period, f: _Filters) -> dict:
         .join(
             AccompanimentSession,
             and_(
-                AccompanimentSession.collective_id == Membership.collective_id,
+                or_(
+                    AccompanimentSession.collective_id == Membership.collective_id,
+                    AccompanimentSession.id.in_(
+                        select(session_accompaniments.c.session_id)
+                        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
+                        .where(Accompaniment.collective_id == Membership.collective_id)
+                        .correlate(Membership)
+                    ),
+                ),
                 *_session_conds(pole.id, period, f),
                 or_(Membership.joined_on.is_(None), day >= Membership.joined_on),
                 or_(Membership.left_on.is_(None), day < Membership.left_on),

@@ -62,7 +62,13 @@ def test_stage_regularity_skills_and_median(scenario, pole, db):
         )
         for d in (2, 12, 20)
     ]
-    presence = {0: (0, 1, 2), 1: (0,), 2: (1,)}
+    # A fourth séance serves the collective's dossier without naming the collective: it counts too.
+    dossier = f.AccompanimentFactory(pole=pole, collective_id=collective.id, started_on=date(2026, 9, 1))
+    sessions.append(f.SessionFactory(pole=pole, kind="individual", starts_at=paris(2026, 10, 25)))
+    db.session.execute(
+        session_accompaniments.insert(), [{"session_id": sessions[3].id, "accompaniment_id": dossier.id}]
+    )
+    presence = {0: (0, 1, 2, 3), 1: (0,), 2: (1,)}
     for member, attended in presence.items():
         for index in attended:
             f.AttendanceFactory(
@@ -101,10 +107,10 @@ def test_stage_regularity_skills_and_median(scenario, pole, db):
     assert result["projects"]["reached_stage"] == 1
     regularity = result["regularity"]
     habitants = next(c for c in regularity["collectives"] if c["collective"] == "Habitants du bourg")
-    # Shares: 3/3, 1/3, 1/2 -> mean 0.611; buckets 75-100, 25-50, 50-75.
+    # Shares: 4/4, 1/4, 1/3 -> mean 0.528 (0.52777…); buckets 75-100, 25-50, 25-50.
     assert habitants["members"] == 3
-    assert habitants["mean_regularity"] == 0.611
-    assert habitants["distribution"] == {"0-25": 0, "25-50": 1, "50-75": 1, "75-100": 1}
+    assert habitants["mean_regularity"] == 0.528
+    assert habitants["distribution"] == {"0-25": 0, "25-50": 2, "50-75": 0, "75-100": 1}
     assert result["skills"]["has_data"] is True
     assert result["skills"]["by_thematic"] == [
         {"thematic": "Gouvernance partagée", "persons": 1, "first_mean": 1.0, "last_mean": 3.0, "improved": 1}
