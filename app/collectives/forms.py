@@ -4,7 +4,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -65,13 +65,17 @@ class MembershipFieldsForm(FlaskForm):
     )
     joined_on = DateField(_l("Arrivée le"), validators=[Optional()], default=date.today)
 
-    def __init__(self, pole: Pole, *args, **kwargs):
+    def __init__(self, pole: Pole, *args, keep_structure_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pole = pole
+        # Active structures, plus the one already represented even if archived since.
+        shown = Structure.archived.is_(False)
+        if keep_structure_id is not None:
+            shown = or_(shown, Structure.id == keep_structure_id)
         structures = db.session.execute(
             select(Structure.id, Structure.name)
-            .where(Structure.pole_id == pole.id, Structure.archived.is_(False))
-            .order_by(Structure.name)
+            .where(Structure.pole_id == pole.id, shown)
+            .order_by(Structure.search_text, Structure.name)
         ).all()
         self.structure_id.choices = [("", _l("— aucune —"))] + [(str(i), n) for i, n in structures]
 

@@ -36,7 +36,7 @@ def _template_helpers() -> dict:
 def index():
     q = (request.args.get("q") or "").strip()
     show_archived = request.args.get("archived") == "1"
-    stmt = select(Collective).order_by(Collective.name, Collective.id)
+    stmt = select(Collective).order_by(Collective.search_text, Collective.id)
     if not show_archived:
         stmt = stmt.where(Collective.archived.is_(False))
     if q:
@@ -210,7 +210,7 @@ def _membership_or_404(collective_id: int, membership_id: int) -> tuple[Collecti
 @staff_required
 def edit_member(collective_id: int, membership_id: int):
     collective, membership = _membership_or_404(collective_id, membership_id)
-    form = EditMembershipForm(current_user.pole, obj=membership)
+    form = EditMembershipForm(current_user.pole, obj=membership, keep_structure_id=membership.structure_id)
     if request.method == "GET":
         form.structure_id.data = str(membership.structure_id) if membership.structure_id else ""
         form.set_role(membership.role)

@@ -479,3 +479,19 @@ def test_detail_query_count_does_not_grow(client, advisor, login_as, count_queri
         )
     thirty = _list_queries(client, count_queries, url)
     assert one == thirty
+
+
+def test_edit_membership_keeps_an_archived_structure(client, advisor, login_as):
+    collective = CollectiveFactory(pole=advisor.pole)
+    structure = StructureFactory(pole=advisor.pole, name="Ancienne asso", archived=True)
+    membership = MembershipFactory(collective=collective, structure=structure)
+    login_as(advisor)
+    assert "Ancienne asso</option>" not in _text(client.get(f"/collectives/{collective.id}"))
+    page = _text(client.get(f"/collectives/{collective.id}/members/{membership.id}/edit"))
+    assert f'<option selected value="{structure.id}">Ancienne asso</option>' in page
+    response = client.post(
+        f"/collectives/{collective.id}/members/{membership.id}/edit",
+        data={"structure_id": str(structure.id), "role": "benevole"},
+    )
+    assert response.status_code == 302
+    assert membership.structure_id == structure.id and membership.role == "benevole"

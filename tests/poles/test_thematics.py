@@ -162,3 +162,18 @@ def test_thematics_of_another_pole_are_404(client, db, admin, other_pole, login_
     # Names are unique per pole only: another pole's list is independent.
     client.post("/thematiques", data={"name": "Spécifique"})
     assert "Spécifique" not in _names(other_pole)
+
+
+def test_thematics_page_query_count_does_not_grow(client, db, admin, login_as, count_queries):
+    login_as(admin)
+    with count_queries() as before:
+        client.get("/thematiques")
+    for i in range(30):
+        client.post("/thematiques", data={"name": f"Thème {i}"})
+    structure = StructureFactory(pole=admin.pole)
+    structure.thematics.extend(pole_thematics(admin.pole.id)[:10])
+    db.session.flush()
+    with count_queries() as after:
+        page = _text(client.get("/thematiques"))
+    assert "Thème 29" in page
+    assert before.count == after.count
