@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app.collectives.models import COLLECTIVE_KINDS, Collective, Membership
+from app.collectives.models import COLLECTIVE_KINDS, MEMBER_ROLES, Collective, Membership
 from app.core.audit import diff_fields, record_audit
-from app.core.text import search_text
+from app.core.text import fold, search_text
 from app.extensions import db
 from app.people.models import Person
 from app.poles.models import Pole
@@ -86,6 +86,21 @@ def current_membership(
 
 def collective_pole(collective: Collective) -> Pole | None:
     return db.session.get(Pole, collective.pole_id)
+
+
+def match_role(value: str | None) -> str:
+    """A role code for text written leniently ("Référente", "référent·e" -> "referent"); any
+    other text is kept as written (trimmed): the role is then free text."""
+    text = " ".join((value or "").split())
+    key = "".join(c for c in fold(text) if c.isalnum())
+    for candidate in (
+        key,
+        key[:-1] if key.endswith(("e", "s")) else key,
+        key[:-2] if key.endswith("es") else key,
+    ):
+        if candidate in MEMBER_ROLES:
+            return candidate
+    return text
 
 
 def _clean_role(role: str | None) -> str:

@@ -33,3 +33,22 @@ def test_a_future_departure_keeps_the_member_current(db, pole):
 def test_unknown_kind_is_refused(db, pole):
     with pytest.raises(ValueError):
         services.create_collective(pole, name="X", kind="secte")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("référent", "referent"),
+        ("Référente", "referent"),
+        ("référent·e", "referent"),
+        ("REFERENT.E", "referent"),
+        ("Élue", "elu"),
+        ("salarié·e", "salarie"),
+        ("Bénévoles", "benevole"),
+        ("habitante", "habitant"),
+        ("Membre", "membre"),
+        ("  Trésorière  du   collectif ", "Trésorière du collectif"),
+    ],
+)
+def test_match_role_is_lenient_and_keeps_unknown_roles(text, code):
+    assert services.match_role(text) == code
