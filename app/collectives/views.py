@@ -106,7 +106,7 @@ def _render_detail(collective: Collective, add_form: AddMemberForm | None = None
                     Person.archived.is_(False),
                     Person.anonymized_at.is_(None),
                 )
-                .order_by(Person.last_name, Person.first_name, Person.id)
+                .order_by(Person.search_text, Person.id)
                 .limit(SEARCH_LIMIT)
             )
         )
