@@ -2,8 +2,8 @@
 
 import factory
 
-from app.core.text import search_text
 from app.people.models import Person
+from app.people.services import refresh_search_text
 from tests.factories import BaseFactory, PoleFactory
 
 
@@ -23,9 +23,7 @@ class PersonFactory(BaseFactory):
     def _create(cls, model_class, *args, **kwargs):
         pole = kwargs.pop("pole")
         person = model_class(pole_id=pole.id, **kwargs)
-        person.search_text = search_text(
-            person.last_name, person.first_name, person.email, person.commune, person.postal_code
-        )
+        refresh_search_text(person)
         session = cls._meta.sqlalchemy_session_factory()
         session.add(person)
         session.flush()
