@@ -15,7 +15,7 @@ PRIVACY_NOTICE = _l(
     "La personne a été informée que le pôle enregistre ses coordonnées et le suivi de son "
     "accompagnement, pour l'accompagner et rendre compte anonymement aux financeurs ; "
     "qu'elle peut consulter, corriger, exporter ou faire effacer ses données en le demandant "
-    "au pôle ; et que ces données sont supprimées ou anonymisées après trois ans sans activité."
+    "au pôle ; et que ces données sont anonymisées après trois ans sans contact avec le pôle."
 )
 
 
