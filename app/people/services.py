@@ -1,6 +1,5 @@
 """Person operations. They flush; the caller commits."""
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -133,12 +132,6 @@ def update_person(person: Person, **data: Any) -> dict[str, Any]:
     return changes
 
 
-def record_privacy_notice(person: Person, on: date) -> None:
-    """Record the day the privacy notice was given (the first time only)."""
-    if person.privacy_notice_given_on is None:
-        update_person(person, privacy_notice_given_on=on)
-
-
 def archive_person(person: Person, archived: bool = True) -> bool:
     """Archive (or bring back) a person; returns whether anything changed."""
     if person.archived == archived:
@@ -160,4 +153,5 @@ def persons_query(pole: Pole, q: str | None = None, include_archived: bool = Fal
         stmt = stmt.where(Person.search_text.like(like_pattern(q), escape="\\"))
     if not include_archived:
         stmt = stmt.where(Person.archived.is_(False))
-    return stmt.order_by(Person.last_name, Person.first_name, Person.id)
+    # search_text starts with the folded "last first": an accent- and case-insensitive order.
+    return stmt.order_by(Person.search_text, Person.id)

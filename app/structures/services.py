@@ -199,7 +199,8 @@ def structures_query(
         stmt = stmt.where(Structure.is_partner.is_(partner))
     if not include_archived:
         stmt = stmt.where(Structure.archived.is_(False))
-    return stmt.order_by(Structure.name, Structure.id)
+    # search_text starts with the folded name: an accent- and case-insensitive order.
+    return stmt.order_by(Structure.search_text, Structure.id)
 
 
 def partners_query(

@@ -179,3 +179,11 @@ def test_list_query_count_does_not_grow(client, db, pole, advisor, login_as, cou
         body = client.get("/people/").get_data(as_text=True)
     assert body.count("/people/") >= 30
     assert one.count == thirty.count
+
+
+def test_list_sorted_by_name_ignoring_accents_and_case(client, db, pole, advisor, login_as):
+    for last in ("Favre", "éon", "Dupont"):
+        PersonFactory(pole=pole, last_name=last)
+    login_as(advisor)
+    body = client.get("/people/").get_data(as_text=True)
+    assert body.index("Dupont") < body.index("éon") < body.index("Favre")
