@@ -118,7 +118,10 @@ def create_person(pole: Pole, **data: Any) -> Person:
 
 def update_person(person: Person, **data: Any) -> dict[str, Any]:
     """Update a person; returns the changed fields ({field: [old, new]}), audited."""
-    data = _clean({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable on a person: {', '.join(sorted(unknown))}")
+    data = _clean(data)
     pole = db.session.get(Pole, person.pole_id)
     if email_taken(pole, data.get("email"), exclude=person):
         raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")

@@ -34,6 +34,13 @@ class StructureError(ValueError):
     """A structure operation refused for a business reason (message in French)."""
 
 
+def _editable(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable on a structure: {', '.join(sorted(unknown))}")
+    return data
+
+
 def normalize_siret(value: str | None) -> str | None:
     """'123 456 789 00012' -> '12345678900012'; empty -> None."""
     if value is None:
@@ -135,7 +142,7 @@ def _pole_thematics(pole: Pole, thematic_ids) -> list[Thematic]:
 
 def create_structure(pole: Pole, thematic_ids=None, **data: Any) -> Structure:
     """Create a structure of `pole` (thematic_ids: the partner's thematics, ids of the pole)."""
-    data = _clean({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    data = _clean(_editable(data))
     _check(pole, data)
     structure = Structure(pole_id=pole.id, **data)
     structure.thematics = _pole_thematics(pole, thematic_ids)
@@ -152,7 +159,7 @@ def create_structure(pole: Pole, thematic_ids=None, **data: Any) -> Structure:
 def update_structure(structure: Structure, thematic_ids=None, **data: Any) -> dict[str, Any]:
     """Update the given fields (and the thematics when `thematic_ids` is not None); audited."""
     pole = db.session.get(Pole, structure.pole_id)
-    data = _clean({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    data = _clean(_editable(data))
     _check(pole, data, exclude=structure)
     changes = diff_fields(structure, data)
     if thematic_ids is not None:
