@@ -1,5 +1,7 @@
 """Structure forms, scoped to the pole (its active thematics)."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from wtforms import (
     URLField,
     ValidationError,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
@@ -42,6 +44,22 @@ STAGE_LABELS = {
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _with_scheme(value: str | None) -> str | None:
+    """'www.asso.fr' -> 'https://www.asso.fr' (people rarely type the scheme)."""
+    value = (value or "").strip()
+    if value and "://" not in value:
+        return "https://" + value
+    return value or None
+
+
+_WEBSITE = re.compile(r"^https?://[^\s/?#.]+(\.[^\s/?#.]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+def _valid_website(form, field):
+    if field.data and not _WEBSITE.match(field.data):
+        raise ValidationError(_l("Adresse web invalide."))
 
 
 def _valid_siret(form, field):
@@ -77,10 +95,11 @@ class StructureForm(FlaskForm):
     )
     website = URLField(
         _l("Site web"),
+        filters=[_with_scheme],
         validators=[
             Optional(),
             Length(max=300),
-            URL(message=_l("Adresse web invalide (elle commence par https://).")),
+            _valid_website,
         ],
     )
     is_partner = BooleanField(

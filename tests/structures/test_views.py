@@ -236,3 +236,12 @@ def test_list_query_count_does_not_grow(client, db, pole, admin, login_as, count
     with count_queries() as thirty:
         assert client.get(url + "?q=").status_code == 200
     assert one.count == thirty.count
+
+
+def test_website_gets_a_scheme_and_bad_one_is_refused(client, db, advisor, login_as):
+    login_as(advisor)
+    for bad in ("pas une adresse", "javascript://example.org/%0aalert(1)"):
+        response = client.post("/structures/new", data=_data(website=bad))
+        assert "Adresse web invalide" in response.get_data(as_text=True)
+    assert client.post("/structures/new", data=_data(website="www.example.org")).status_code == 302
+    assert db.session.scalars(select(Structure)).one().website == "https://www.example.org"
