@@ -19,6 +19,7 @@ from app.collectives.models import Collective, Membership
 from app.core.pagination import paginate
 from app.core.permissions import staff_required
 from app.core.scoping import get_or_404
+from app.core.sections import register_section
 from app.core.text import like_pattern
 from app.extensions import db
 from app.people.models import Person
@@ -264,3 +265,17 @@ def delete_member(collective_id: int, membership_id: int):
     db.session.commit()
     flash(_("Adhésion de %(name)s supprimée.", name=name), "success")
     return redirect(url_for("collectives.detail", collective_id=collective.id))
+
+
+def _person_memberships(person) -> dict:
+    """The collectives a person belongs or belonged to, for the person page."""
+    rows = db.session.scalars(
+        select(Membership)
+        .where(Membership.person_id == person.id)
+        .options(joinedload(Membership.collective), joinedload(Membership.structure))
+        .order_by(Membership.joined_on.desc())
+    ).all()
+    return {"memberships": rows, "role_label": role_label}
+
+
+register_section("person", "collectives/_person_memberships.html", _person_memberships, order=20)

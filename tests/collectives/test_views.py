@@ -495,3 +495,15 @@ def test_edit_membership_keeps_an_archived_structure(client, advisor, login_as):
     )
     assert response.status_code == 302
     assert membership.structure_id == structure.id and membership.role == "benevole"
+
+
+def test_person_page_lists_the_persons_collectives(client, advisor, login_as):
+    from tests.collectives.factories import CollectiveFactory, MembershipFactory
+
+    collective = CollectiveFactory(pole=advisor.pole, name="Tiers-lieu de la Gare")
+    membership = MembershipFactory(collective=collective, role="referent")
+    login_as(advisor)
+    html = client.get(f"/people/{membership.person_id}").get_data(as_text=True)
+    assert "Tiers-lieu de la Gare" in html and "référent·e" in html
+    page = client.get(f"/collectives/{collective.id}").get_data(as_text=True)
+    assert f"/people/{membership.person_id}" in page
