@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, insert, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment
@@ -180,19 +180,38 @@ def sync_attendance(session: AccompanimentSession, statuses: dict[int, str]) -> 
         if person_id not in known:
             session.attendances.remove(attendance)
             changes[str(person_id)] = [attendance.status, None]
-    for person_id, person in known.items():
+    new_rows = []
+    for person_id in known:
         status = statuses[person_id]
         attendance = existing.get(person_id)
         if attendance is None:
-            session.attendances.append(
-                Attendance(pole_id=session.pole_id, person=person, status=status, registered_publicly=False)
-            )
+            new_rows.append((person_id, status))
             changes[str(person_id)] = [None, status]
         elif attendance.status != status:
             changes[str(person_id)] = [attendance.status, status]
             attendance.status = status
     db.session.flush()
+    _insert_attendances(session, new_rows)
     return changes
+
+
+def _insert_attendances(session: AccompanimentSession, rows: list[tuple[int, str]]) -> None:
+    """Add attendance rows in one executemany INSERT (no per-row statement), then reload lazily."""
+    if rows:
+        db.session.execute(
+            insert(Attendance),
+            [
+                {
+                    "pole_id": session.pole_id,
+                    "session_id": session.id,
+                    "person_id": person_id,
+                    "status": status,
+                    "registered_publicly": False,
+                }
+                for person_id, status in rows
+            ],
+        )
+        db.session.expire(session, ["attendances"])
 
 
 # --- séances ----------------------------------------------------------------------------------
@@ -262,12 +281,9 @@ def create_session(
     session = AccompanimentSession(pole_id=pole.id, **{k: data.get(k) for k in SCALAR_FIELDS})
     _apply_links(session, pole, advisor_ids, accompaniment_ids, thematic_ids)
     persons = persons_by_id(pole, attendees.keys())
-    session.attendances = [
-        Attendance(pole_id=pole.id, person=person, status=attendees[pid], registered_publicly=False)
-        for pid, person in persons.items()
-    ]
     db.session.add(session)
     db.session.flush()
+    _insert_attendances(session, [(pid, attendees[pid]) for pid in persons])
     record_audit(
         "session.create",
         session,

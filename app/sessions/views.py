@@ -210,7 +210,6 @@ def _session_form_page(session: AccompanimentSession | None):
                     services.update_session(session, form.scalar_data(), **links)
                     message = _("Séance mise à jour.")
             except services.SessionError as exc:
-                db.session.rollback()
                 form_error = str(exc)
             else:
                 db.session.commit()
@@ -455,7 +454,6 @@ def programmes():
         try:
             services.create_programme(pole, form.name.data)
         except services.SessionError as exc:
-            db.session.rollback()
             form.name.errors.append(str(exc))
         else:
             db.session.commit()
@@ -473,7 +471,6 @@ def rename_programme(programme_id: int):
     try:
         services.rename_programme(programme, request.form.get("name", ""))
     except services.SessionError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
@@ -578,10 +575,8 @@ def public_register(pole_slug: str, session_id: int):
             db.session.commit()
             flash(_("Votre inscription est enregistrée. À bientôt !"), "success")
         elif outcome is services.Registration.DUPLICATE:
-            db.session.rollback()
             flash(_("Vous êtes déjà inscrit·e à cet atelier : inutile de vous réinscrire."), "info")
         else:
-            db.session.rollback()
             flash(_("Désolé, cet atelier est complet."), "warning")
         return redirect(url_for("sessions.public_register", pole_slug=pole.slug, session_id=workshop.id))
     return render_template(
