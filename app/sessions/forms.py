@@ -56,11 +56,17 @@ class SessionForm(FlaskForm):
     )
     place = StringField(_l("Lieu"), validators=[Optional(), Length(max=200)])
     remote = BooleanField(_l("À distance"))
-    advisors = SelectMultipleField(_l("Accompagnateur·rices"), coerce=int)
+    advisors = SelectMultipleField(
+        _l("Accompagnateur·rices"),
+        coerce=int,
+        description=_l("Ctrl (ou Cmd) + clic pour en choisir plusieurs."),
+    )
     accompaniments = SelectMultipleField(
         _l("Dossiers concernés"),
         coerce=int,
-        description=_l("Choisissez les dossiers puis « Préremplir les participants »."),
+        description=_l(
+            "Ctrl (ou Cmd) + clic pour en choisir plusieurs, puis « Préremplir les participants »."
+        ),
     )
     thematics = SelectMultipleField(_l("Thématiques"), coerce=int)
     funding_programme_id = SelectField(_l("Programme de financement"), coerce=_coerce_optional_int)
