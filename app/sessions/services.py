@@ -387,7 +387,7 @@ def unfilled_sessions(pole: Pole, *, advisor_id: int | None = None, limit: int =
     """Past séances whose attendees are still `invited`: [(séance, invited count)], latest first."""
     invited = (
         select(Attendance.session_id, func.count().label("invited"))
-        .where(Attendance.status == "invited")
+        .where(Attendance.pole_id == pole.id, Attendance.status == "invited")
         .group_by(Attendance.session_id)
         .subquery()
     )

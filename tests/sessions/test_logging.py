@@ -167,3 +167,26 @@ def test_detail_page_shows_attendance(client, advisor, login_as, collective_doss
     assert "3 présent·e(s)" in body
     assert "Note interne" in body
     assert date(2026, 3, 10).strftime("%d/%m/%Y") in body
+
+
+def test_times_are_entered_in_the_poles_time_zone(client, db):
+    from tests.factories import PoleFactory, UserFactory
+
+    reunion = PoleFactory(timezone="Indian/Reunion")
+    user = UserFactory(pole=reunion, role="advisor")
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    response = client.post("/sessions/new", data=_form(day="2026-07-01", start_time="10:00", action="save"))
+    assert response.status_code == 302
+    session = db.session.scalars(select(AccompanimentSession)).one()
+    assert session.starts_at == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)  # UTC+4
+    assert "01/07/2026 10:00" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_new_seance_link_from_a_dossier_preselects_and_prefills(
+    client, advisor, login_as, collective_dossier
+):
+    _c, dossier, members, _g = collective_dossier
+    login_as(advisor)
+    body = client.get(f"/sessions/new?accompaniment={dossier.id}&kind=workshop").get_data(as_text=True)
+    assert f'<option selected value="{dossier.id}">' in body or f'value="{dossier.id}" selected' in body
+    assert all(f'name="attendee" value="{p.id}"' in body for p in members)
