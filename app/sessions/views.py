@@ -17,6 +17,7 @@ from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.permissions import ADVISOR, STAFF, admin_required, staff_required
 from app.core.scoping import get_or_404, set_pole_scope
+from app.core.sections import register_section
 from app.extensions import db, limiter
 from app.main.views import HOME_SECTIONS
 from app.people.models import Person
@@ -608,3 +609,7 @@ def _register_public_routes(state):
         view_func=public_register,
         methods=["GET", "POST"],
     )
+
+
+register_section("collective", "sessions/_regularity_section.html", regularity_context, order=30)
+register_section("person", "sessions/_person_attendance_section.html", person_attendance_context, order=40)

@@ -87,3 +87,15 @@ def test_regularity_page_and_person_history(client, advisor, login_as, pole):
     history = client.get(f"/sessions/personnes/{anne.id}/presences").get_data(as_text=True)
     assert "Historique de présence" in history
     assert "3 présence(s), 0 excuse(s), 1 absence(s), 1 invitation(s) en attente" in history
+
+
+def test_collective_and_person_pages_show_regularity_and_history(client, advisor, login_as):
+    from tests.collectives.factories import CollectiveFactory, MembershipFactory
+
+    collective = CollectiveFactory(pole=advisor.pole)
+    membership = MembershipFactory(collective=collective)
+    login_as(advisor)
+    page = client.get(f"/collectives/{collective.id}").get_data(as_text=True)
+    assert "Régularité de participation" in page
+    person_page = client.get(f"/people/{membership.person_id}").get_data(as_text=True)
+    assert "Historique de présence" in person_page
