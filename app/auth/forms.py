@@ -76,7 +76,9 @@ class MfaConfirmForm(FlaskForm):
     )
 
 
-class MfaDisableForm(FlaskForm):
+class PasswordConfirmForm(FlaskForm):
+    """The current password, asked again before a sensitive change (MFA off, new recovery codes)."""
+
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=1024)])
 
 

@@ -92,14 +92,21 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     return codes
 
 
-def disable_mfa(user: User, *, actor_id: int | None = None) -> None:
+def disable_mfa(user: User, *, via: str = "account") -> None:
+    """Remove the secret and the recovery codes: by the user ("account") or an operator ("cli")."""
     user.totp_secret = None
     user.mfa_enabled_at = None
     user.totp_last_step = None
     user.mfa_recovery_codes = None
     user.failed_mfa_count = 0
     user.last_failed_mfa_at = None
-    record_audit("user.mfa_disabled", user, pole_id=user.pole_id, actor_id=actor_id or user.id)
+    record_audit(
+        "user.mfa_disabled",
+        user,
+        {"via": via},
+        pole_id=user.pole_id,
+        actor_id=user.id if via == "account" else None,
+    )
 
 
 # --- codes -------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from app.auth.forms import (
     LoginForm,
     MfaCodeForm,
     MfaConfirmForm,
-    MfaDisableForm,
     NewPasswordForm,
+    PasswordConfirmForm,
 )
 from app.auth.models import User
 from app.auth.passwords import verify_password
+from app.core.audit import record_audit
 from app.core.models import utcnow
 from app.core.permissions import admin_required
 from app.extensions import db, limiter
@@ -132,8 +133,8 @@ def mfa_verify():
             if result.method == "recovery_code":
                 flash(
                     _(
-                        "Code de secours accepté. Il vous en reste %(n)d : pensez à en générer de "
-                        "nouveaux ou à réactiver la double authentification.",
+                        "Code de secours accepté. Il vous en reste %(n)d : vous pouvez en générer "
+                        "de nouveaux depuis la page « Double authentification ».",
                         n=mfa.recovery_codes_left(user),
                     ),
                     "warning",
@@ -150,7 +151,8 @@ def mfa_setup():
     user = db.session.get(User, current_user.id)
     start_form = EmptyForm(prefix="start")
     confirm_form = MfaConfirmForm(prefix="confirm")
-    disable_form = MfaDisableForm(prefix="disable")
+    disable_form = PasswordConfirmForm(prefix="disable")
+    codes_form = PasswordConfirmForm(prefix="codes")
     if user.mfa_enabled_at is None:
         if start_form.validate_on_submit() and "start-submit" in request.form:
             mfa.start_enrolment(user)
@@ -171,17 +173,39 @@ def mfa_setup():
         start_form=start_form,
         confirm_form=confirm_form,
         disable_form=disable_form,
+        codes_form=codes_form,
         qr=mfa.qr_data_uri(user) if user.totp_secret and user.mfa_enabled_at is None else None,
         secret=mfa.grouped_secret(user.totp_secret) if user.totp_secret else None,
         codes_left=mfa.recovery_codes_left(user),
     )
 
 
+@bp.route("/account/mfa/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)  # each attempt counts: the password is being checked
+def mfa_recovery_codes():
+    """Replace the recovery codes (password required); the new ones are shown once."""
+    user = db.session.get(User, current_user.id)
+    form = PasswordConfirmForm(prefix="codes")
+    if (
+        user.mfa_enabled_at is not None
+        and form.validate_on_submit()
+        and verify_password(user.password_hash, form.password.data)
+    ):
+        codes = mfa.generate_recovery_codes(user)
+        record_audit("user.mfa_recovery_codes_renewed", user, pole_id=user.pole_id)
+        db.session.commit()
+        return render_template("auth/mfa_recovery_codes.html", codes=codes, renewed=True)
+    flash(_("Mot de passe incorrect : vos codes de secours n'ont pas changé."), "error")
+    return redirect(url_for("auth.mfa_setup"))
+
+
 @bp.route("/account/mfa/disable", methods=["POST"])
 @login_required
+@limiter.limit(_login_limit)  # each attempt counts: the password is being checked
 def mfa_disable():
     user = db.session.get(User, current_user.id)
-    form = MfaDisableForm(prefix="disable")
+    form = PasswordConfirmForm(prefix="disable")
     if form.validate_on_submit() and verify_password(user.password_hash, form.password.data):
         mfa.disable_mfa(user)
         db.session.commit()

@@ -252,3 +252,33 @@ def test_holder_is_never_forced(client, db, pole, login_as, enforced):
 def test_admin_fixture_logs_in_without_mfa_when_not_enforced(client, admin, login_as):
     login_as(admin)
     assert client.get("/users").status_code == 200
+
+
+def test_recovery_codes_can_be_renewed_with_the_password(client, db, advisor, login_as):
+    with freeze_time(START) as frozen:
+        login_as(advisor)
+        old = enrol(client, db, advisor, frozen)
+        refused = client.post("/account/mfa/recovery-codes", data={"codes-password": "wrong password!"})
+        assert refused.status_code == 302
+        response = client.post("/account/mfa/recovery-codes", data={"codes-password": PASSWORD})
+        new = CODE_RE.findall(response.get_data(as_text=True))
+        assert len(new) == 10 and not set(new) & set(old)
+        assert "user.mfa_recovery_codes_renewed" in actions(db, advisor)
+        client.post("/logout")
+        login(client, advisor)
+        assert client.post("/login/mfa", data={"code": old[0]}).status_code == 200
+        assert client.post("/login/mfa", data={"code": new[0]}).status_code == 302
+
+
+def test_operator_can_reset_mfa_from_the_cli(client, db, advisor, login_as, runner):
+    with freeze_time(START) as frozen:
+        login_as(advisor)
+        enrol(client, db, advisor, frozen)
+        result = runner.invoke(args=["users", "reset-mfa", advisor.email.upper()])
+        assert result.exit_code == 0 and "désactivée" in result.output
+        assert client.get("/").status_code == 302  # sessions ended
+        user = db.session.get(User, advisor.id)
+        assert user.mfa_enabled_at is None and user.totp_secret is None
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.mfa_disabled")).one()
+        assert event.changes == {"via": "cli"}
+        assert runner.invoke(args=["users", "reset-mfa", "nobody@example.org"]).exit_code == 1
