@@ -18,7 +18,7 @@ class AuditFilterForm(FlaskForm):
     action = StringField(
         _l("Action"),
         validators=[Optional()],
-        description=_l("Début du code, par exemple « login » ou « person.update »."),
+        description=_l("Début du code : login, person…"),
     )
     target_type = SelectField(_l("Type d'enregistrement"), coerce=str, default="", validators=[Optional()])
     target_id = IntegerField(
