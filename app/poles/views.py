@@ -1,15 +1,16 @@
-"""Pole administration: the pole's thematics (admins only)."""
+"""Pole administration (admins only): the pole's thematics, then its security settings."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.audit import diff_fields, record_audit
 from app.core.permissions import admin_required
 from app.core.scoping import get_or_404
 from app.extensions import db
 from app.poles import bp, services
-from app.poles.forms import ThematicForm
-from app.poles.models import Thematic
+from app.poles.forms import PoleSecurityForm, ThematicForm
+from app.poles.models import Pole, Thematic
 
 
 def _back():
@@ -96,3 +97,23 @@ def delete_thematic(thematic_id: int):
         db.session.commit()
         flash(_("Thématique « %(name)s » supprimée.", name=name), "success")
     return _back()
+
+
+# --- Pole security settings (MFA) --------------------------------------------------------
+# A separate block from the thematics pages above.
+
+
+@bp.route("/parametres", methods=["GET", "POST"])
+@admin_required
+def settings():
+    pole = db.session.get(Pole, current_user.pole_id)  # the admin's own pole only
+    # On POST, no `obj`: an unticked box (absent from the form data) must read as False.
+    form = PoleSecurityForm(obj=pole) if request.method == "GET" else PoleSecurityForm()
+    if form.validate_on_submit():
+        changes = diff_fields(pole, {"mfa_required_for_staff": bool(form.mfa_required_for_staff.data)})
+        if changes:
+            record_audit("pole.update", pole, changes, pole_id=pole.id)
+        db.session.commit()
+        flash(_("Paramètres enregistrés."), "success")
+        return redirect(url_for("poles.settings"))
+    return render_template("poles/settings.html", form=form, pole=pole)
