@@ -94,6 +94,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is never on by default: `make run` may be reachable
+    # `make run` serves the demo on the loopback address: its printed logins must work at once.
+    # Production enforces MFA unless MFA_ENFORCED=false is set explicitly.
+    MFA_ENFORCED = _env_bool("MFA_ENFORCED", False)
 
 
 class TestConfig(Config):
