@@ -1,0 +1,429 @@
+"""Importers for `people`, `structures` and `collectives` (see formats/imports.md)."""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.collectives.models import MEMBER_ROLES, Collective, Membership
+from app.core.audit import diff_fields, record_audit
+from app.core.text import search_text
+from app.extensions import db
+from app.imports.base import Column, Importer, PlanItem, Row, register
+from app.imports.reader import CellError, fold_key, match_choice, parse_postal_code, parse_siret
+from app.people.models import Person
+from app.people.services import create_person, refresh_search_text
+from app.structures.models import STRUCTURE_KINDS, Structure
+
+GENDER_CHOICES = {
+    **{fold_key(v): "femme" for v in ("femme", "f", "féminin", "mme", "madame")},
+    **{fold_key(v): "homme" for v in ("homme", "h", "m", "masculin", "monsieur", "mr")},
+    **{fold_key(v): "autre" for v in ("autre", "non binaire", "x")},
+}
+
+STRUCTURE_KIND_CHOICES = {
+    **{fold_key(k): k for k in STRUCTURE_KINDS},
+    **{fold_key(v): "association" for v in ("asso", "association loi 1901")},
+    **{fold_key(v): "collectivite" for v in ("collectivité territoriale", "commune", "mairie")},
+    **{fold_key(v): "reseau" for v in ("réseau/fédération", "réseau", "fédération", "federation")},
+    **{fold_key(v): "entreprise" for v in ("société", "sarl", "sas")},
+    **{fold_key(v): "cae" for v in ("coopérative d'activité et d'emploi",)},
+}
+
+
+def parse_gender(value: str) -> str:
+    return match_choice(value, GENDER_CHOICES, "genre")
+
+
+def parse_structure_kind(value: str) -> str:
+    return match_choice(value, STRUCTURE_KIND_CHOICES, "type de structure")
+
+
+def role_key(value: str) -> str:
+    """'Référent·e', 'referent(e)', 'Référentes' -> 'referent': folded, inclusive endings dropped."""
+    return fold_key(value).rstrip("s").rstrip("e")
+
+
+ROLE_KEYS = {role_key(role): role for role in MEMBER_ROLES}
+
+
+def match_role(value: str) -> str:
+    """A MEMBER_ROLES code when the value is one written differently, else the value as written."""
+    return ROLE_KEYS.get(role_key(value), value.strip())
+
+
+def _name_key(last: str | None, first: str | None) -> str:
+    return f"{fold_key(last)}|{fold_key(first)}"
+
+
+class PersonIndex:
+    """The pole's persons, matched by email, else by folded names (+ postal code)."""
+
+    def __init__(self, pole_id: int):
+        persons = db.session.scalars(
+            select(Person).where(Person.pole_id == pole_id, Person.anonymized_at.is_(None))
+        ).all()
+        self.by_email: dict[str, Person] = {}
+        self.by_names: dict[str, list[Person]] = defaultdict(list)
+        for person in persons:
+            self.add(person)
+
+    def add(self, person: Person) -> None:
+        if person.email:
+            self.by_email[person.email.lower()] = person
+        self.by_names[_name_key(person.last_name, person.first_name)].append(person)
+
+    def find(
+        self, email: str | None, last: str, first: str, postal_code: str | None
+    ) -> tuple[Person | None, str | None]:
+        """(person or None, French reason when the match is ambiguous)."""
+        if email and email in self.by_email:
+            return self.by_email[email], None
+        # A person with another email is another person, whatever the names.
+        candidates = [p for p in self.by_names.get(_name_key(last, first), []) if not email or not p.email]
+        if postal_code:
+            same = [p for p in candidates if p.postal_code == postal_code]
+            if not same:
+                same = [p for p in candidates if not p.postal_code]
+            candidates = same
+        if len(candidates) > 1:
+            return None, (
+                f"{len(candidates)} personnes du pôle portent ce nom : "
+                "précisez l'adresse e-mail ou le code postal"
+            )
+        return (candidates[0] if candidates else None), None
+
+
+PERSON_COLUMNS = (
+    Column("nom", required=True, aliases=("nom de famille",)),
+    Column("prenom", required=True),
+    Column("email", aliases=("courriel", "mail", "adresse email", "adresse e-mail", "adresse mail")),
+)
+
+
+@register
+class PeopleImporter(Importer):
+    kind = "people"
+    label = _l("Personnes")
+    columns = (
+        *PERSON_COLUMNS,
+        Column("telephone", aliases=("tel", "tél.", "portable", "numéro de téléphone")),
+        Column("commune", aliases=("ville",)),
+        Column("code_postal", aliases=("cp",)),
+        Column("genre", aliases=("sexe",)),
+        Column("annee_naissance", aliases=("année de naissance",)),
+        Column("situation"),
+        Column("date_premier_contact", aliases=("premier contact", "date de premier contact")),
+    )
+
+    def prepare(self) -> None:
+        self.persons = PersonIndex(self.pole.id)
+
+    def plan_row(self, row: Row) -> PlanItem:
+        last = row.required_text("nom", 120)
+        first = row.required_text("prenom", 120)
+        data: dict[str, Any] = {
+            "last_name": last,
+            "first_name": first,
+            "email": row.email("email"),
+            "phone": row.text("telephone", 40),
+            "commune": row.text("commune", 120),
+            "postal_code": row.parsed("code_postal", parse_postal_code),
+            "gender": row.parsed("genre", parse_gender),
+            "birth_year": row.integer("annee_naissance", 1900, date.today().year),
+            "situation": row.text("situation", 200),
+            "first_contact_on": row.date("date_premier_contact"),
+        }
+        label = f"{first or ''} {last or ''}".strip()
+        if row.errors:
+            return self.error(row, label)
+        data = {key: value for key, value in data.items() if value is not None}
+        person, problem = self.persons.find(data.get("email"), last, first, data.get("postal_code"))
+        if problem:
+            row.error("nom", problem)
+            return self.error(row, label)
+        if person is None:
+            return PlanItem(row.line, "create", label=label, payload={"data": data})
+        changes = person_changes(person, data)
+        action = "update" if changes else "unchanged"
+        return PlanItem(
+            row.line, action, label=label, changes=changes, payload={"person": person, "data": data}
+        )
+
+    def apply(self, item: PlanItem) -> None:
+        if item.action == "create":
+            person = create_person(self.pole, **item.payload["data"])
+            self.persons.add(person)
+        else:
+            update_person(item.payload["person"], item.payload["data"])
+
+
+def person_changes(person: Person, data: dict[str, Any]) -> dict[str, list]:
+    """The fields a row would change; names differing only by case or accents do not count."""
+    changes = {}
+    for key, new in data.items():
+        old = getattr(person, key)
+        if key in ("first_name", "last_name") and fold_key(old) == fold_key(new):
+            continue
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def update_person(person: Person, data: dict[str, Any]) -> None:
+    changed = diff_fields(person, {key: new for key, (_old, new) in person_changes(person, data).items()})
+    refresh_search_text(person)
+    record_audit("person.update", person, changed)
+
+
+class StructureIndex:
+    """The pole's structures, matched by SIRET, else by folded name."""
+
+    def __init__(self, pole_id: int):
+        structures = db.session.scalars(select(Structure).where(Structure.pole_id == pole_id)).all()
+        self.by_siret: dict[str, Structure] = {}
+        self.by_name: dict[str, list[Structure]] = defaultdict(list)
+        for structure in structures:
+            self.add(structure)
+
+    def add(self, structure: Structure) -> None:
+        if structure.siret:
+            self.by_siret[structure.siret] = structure
+        self.by_name[fold_key(structure.name)].append(structure)
+
+    def find(self, siret: str | None, name: str) -> tuple[Structure | None, str | None]:
+        if siret and siret in self.by_siret:
+            return self.by_siret[siret], None
+        candidates = [s for s in self.by_name.get(fold_key(name), []) if not siret or not s.siret]
+        if len(candidates) > 1:
+            return None, f"{len(candidates)} structures du pôle portent ce nom : précisez le SIRET"
+        return (candidates[0] if candidates else None), None
+
+    def lookup(self, value: str) -> Structure | None:
+        """A structure named by its name (folded) or its SIRET, for references from other files."""
+        try:
+            siret = parse_siret(value)
+        except CellError:
+            siret = None
+        if siret and siret in self.by_siret:
+            return self.by_siret[siret]
+        candidates = self.by_name.get(fold_key(value), [])
+        active = [s for s in candidates if not s.archived] or candidates
+        return active[0] if active else None
+
+
+@register
+class StructuresImporter(Importer):
+    kind = "structures"
+    label = _l("Structures")
+    columns = (
+        Column("nom", required=True, aliases=("raison sociale", "nom de la structure")),
+        Column("type", aliases=("type de structure", "forme juridique")),
+        Column("siret"),
+        Column("commune", aliases=("ville",)),
+        Column("code_postal", aliases=("cp",)),
+        Column("site_web", aliases=("site", "site internet")),
+        Column("partenaire"),
+        Column("thematiques"),
+        Column("contact_nom", aliases=("contact",)),
+        Column("contact_email", aliases=("contact courriel", "contact mail")),
+        Column("contact_telephone", aliases=("contact tel", "contact tél.")),
+    )
+
+    def prepare(self) -> None:
+        self.structures = StructureIndex(self.pole.id)
+
+    def plan_row(self, row: Row) -> PlanItem:
+        name = row.required_text("nom", 200)
+        data: dict[str, Any] = {
+            "name": name,
+            "kind": row.parsed("type", parse_structure_kind),
+            "siret": row.parsed("siret", parse_siret),
+            "commune": row.text("commune", 120),
+            "postal_code": row.parsed("code_postal", parse_postal_code),
+            "website": row.text("site_web", 300),
+            "is_partner": row.boolean("partenaire"),
+            "contact_name": row.text("contact_nom", 200),
+            "contact_email": row.email("contact_email"),
+            "contact_phone": row.text("contact_telephone", 40),
+        }
+        thematics = row.thematics("thematiques")
+        label = name or ""
+        if row.errors:
+            return self.error(row, label)
+        data = {key: value for key, value in data.items() if value is not None}
+        structure, problem = self.structures.find(data.get("siret"), name)
+        if problem:
+            row.error("nom", problem)
+            return self.error(row, label)
+        payload = {"structure": structure, "data": data, "thematics": thematics}
+        if structure is None:
+            return PlanItem(row.line, "create", label=label, payload=payload)
+        changes = {}
+        for key, new in data.items():
+            old = getattr(structure, key)
+            if key == "name" and fold_key(old) == fold_key(new):
+                continue
+            if old != new:
+                changes[key] = [old, new]
+        if thematics is not None and {t.id for t in thematics} != {t.id for t in structure.thematics}:
+            changes["thematics"] = [[t.name for t in structure.thematics], [t.name for t in thematics]]
+        action = "update" if changes else "unchanged"
+        return PlanItem(row.line, action, label=label, changes=changes, payload=payload)
+
+    def apply(self, item: PlanItem) -> None:
+        data, thematics = item.payload["data"], item.payload["thematics"]
+        if item.action == "create":
+            structure = Structure(pole_id=self.pole.id, **{"kind": "autre", "is_partner": False, **data})
+            structure.thematics = list(thematics or [])
+            refresh_structure_search_text(structure)
+            db.session.add(structure)
+            db.session.flush()
+            record_audit(
+                "structure.create", structure, {**data, "thematics": [t.name for t in thematics or []]}
+            )
+            self.structures.add(structure)
+            return
+        structure = item.payload["structure"]
+        changes = dict(item.changes)
+        scalar = {key: new for key, (_old, new) in changes.items() if key != "thematics"}
+        diff_fields(structure, scalar)
+        if "thematics" in changes:
+            structure.thematics = list(thematics)
+        refresh_structure_search_text(structure)
+        record_audit("structure.update", structure, changes)
+
+
+def refresh_structure_search_text(structure: Structure) -> None:
+    structure.search_text = search_text(
+        structure.name, structure.siret, structure.commune, structure.postal_code, structure.contact_name
+    )
+
+
+@register
+class CollectivesImporter(Importer):
+    """One row per membership; the collective and the person are created when missing."""
+
+    kind = "collectives"
+    label = _l("Collectifs (une ligne par membre)")
+    columns = (
+        Column("collectif", required=True, aliases=("nom du collectif",)),
+        *PERSON_COLUMNS,
+        Column("structure", aliases=("structure représentée",)),
+        Column("role", aliases=("rôle", "fonction")),
+        Column("date_entree", aliases=("entrée", "date d'entrée", "date d'arrivée")),
+    )
+
+    def prepare(self) -> None:
+        self.persons = PersonIndex(self.pole.id)
+        self.structures = StructureIndex(self.pole.id)
+        collectives = db.session.scalars(select(Collective).where(Collective.pole_id == self.pole.id)).all()
+        self.collectives: dict[str, Collective] = {}
+        for collective in sorted(collectives, key=lambda c: (c.archived, c.id), reverse=True):
+            self.collectives[fold_key(collective.name)] = collective  # the first active one wins
+        memberships = db.session.scalars(select(Membership).where(Membership.pole_id == self.pole.id)).all()
+        self.memberships: dict[tuple[int, int], list[Membership]] = defaultdict(list)
+        for membership in memberships:
+            self.memberships[(membership.collective_id, membership.person_id)].append(membership)
+
+    def plan_row(self, row: Row) -> PlanItem:
+        collective_name = row.required_text("collectif", 200)
+        last = row.required_text("nom", 120)
+        first = row.required_text("prenom", 120)
+        email = row.email("email")
+        joined_on = row.date("date_entree")
+        role_text = row.text("role", 64)
+        structure = None
+        if structure_name := row.text("structure"):
+            structure = self.structures.lookup(structure_name)
+            if structure is None:
+                row.error("structure", f"structure inconnue dans le pôle « {structure_name} »")
+        label = f"{first or ''} {last or ''} — {collective_name or ''}"
+        if row.errors:
+            return self.error(row, label)
+        person, problem = self.persons.find(email, last, first, None)
+        if problem:
+            row.error("nom", problem)
+            return self.error(row, label)
+        collective = self.collectives.get(fold_key(collective_name))
+        role = match_role(role_text) if role_text else None
+        payload = {
+            "collective": collective,
+            "collective_name": collective_name,
+            "person": person,
+            "person_data": {"last_name": last, "first_name": first, "email": email},
+            "structure": structure,
+            "role": role,
+            "joined_on": joined_on,
+        }
+        membership = None
+        if collective is not None and person is not None:
+            existing = self.memberships.get((collective.id, person.id), [])
+            current = [m for m in existing if m.left_on is None]
+            membership = (current or existing or [None])[0]
+        if membership is None:
+            notes = []
+            if collective is None:
+                notes.append("collectif créé")
+            if person is None:
+                notes.append("personne créée")
+            return PlanItem(row.line, "create", label=label, notes=notes, payload=payload)
+        changes = {}
+        if role is not None and membership.role != role:
+            changes["role"] = [membership.role, role]
+        if structure is not None and membership.structure_id != structure.id:
+            changes["structure"] = [str(membership.structure or ""), structure.name]
+        if joined_on is not None and membership.joined_on != joined_on:
+            changes["joined_on"] = [membership.joined_on, joined_on]
+        payload["membership"] = membership
+        action = "update" if changes else "unchanged"
+        return PlanItem(row.line, action, label=label, changes=changes, payload=payload)
+
+    def apply(self, item: PlanItem) -> None:
+        p = item.payload
+        if item.action == "update":
+            membership: Membership = p["membership"]
+            if "role" in item.changes:
+                membership.role = p["role"]
+            if "structure" in item.changes:
+                membership.structure_id = p["structure"].id
+            if "joined_on" in item.changes:
+                membership.joined_on = p["joined_on"]
+            record_audit("membership.update", membership, item.changes)
+            return
+        collective = p["collective"]
+        if collective is None:
+            name = p["collective_name"]
+            collective = Collective(
+                pole_id=self.pole.id, name=name, kind="mixte", search_text=search_text(name)
+            )
+            db.session.add(collective)
+            db.session.flush()
+            record_audit("collective.create", collective, {"name": name})
+            self.collectives[fold_key(name)] = collective
+        person = p["person"]
+        if person is None:
+            data = {k: v for k, v in p["person_data"].items() if v is not None}
+            person = create_person(self.pole, **data)
+            self.persons.add(person)
+        elif p["person_data"]["email"] and not person.email:
+            update_person(person, {"email": p["person_data"]["email"]})
+            self.persons.add(person)
+        membership = Membership(
+            pole_id=self.pole.id,
+            collective_id=collective.id,
+            person_id=person.id,
+            structure_id=p["structure"].id if p["structure"] else None,
+            role=p["role"] or "membre",
+            joined_on=p["joined_on"],
+        )
+        db.session.add(membership)
+        db.session.flush()
+        record_audit(
+            "membership.create",
+            membership,
+            {"collective": collective.name, "person": person.full_name, "role": membership.role},
+        )
+        self.memberships[(collective.id, person.id)].append(membership)
