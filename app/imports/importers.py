@@ -377,6 +377,8 @@ class CollectivesImporter(Importer):
             changes["structure"] = [str(membership.structure or ""), structure.name]
         if joined_on is not None and membership.joined_on != joined_on:
             changes["joined_on"] = [membership.joined_on, joined_on]
+        if email and not person.email:
+            changes["email"] = [None, email]
         payload["membership"] = membership
         action = "update" if changes else "unchanged"
         return PlanItem(row.line, action, label=label, changes=changes, payload=payload)
@@ -391,6 +393,9 @@ class CollectivesImporter(Importer):
                 membership.structure_id = p["structure"].id
             if "joined_on" in item.changes:
                 membership.joined_on = p["joined_on"]
+            if "email" in item.changes:
+                update_person(p["person"], {"email": p["person_data"]["email"]})
+                self.persons.add(p["person"])
             record_audit("membership.update", membership, item.changes)
             return
         collective = p["collective"]
