@@ -1,7 +1,11 @@
 """The import framework: columns, rows, plans, the importer registry and the run.
 
-Adding an importer (e.g. `sessions` or `referrals`) takes one class in a module of this
-package (or of your own domain), registered with `@register`::
+Adding an importer (e.g. `sessions` or `referrals`) takes one class in a module named
+`importers.py` in your domain package (`app/sessions/importers.py`), registered with
+`@register`; every domain's `importers` module is imported when the registry is first
+read, so nothing else needs editing::
+
+    from flask_babel import lazy_gettext as _l
 
     from app.imports.base import Column, Importer, PlanItem, Row, register
 
@@ -9,18 +13,19 @@ package (or of your own domain), registered with `@register`::
     class SessionsImporter(Importer):
         kind = "sessions"                      # the KIND of `flask import KIND FILE`
         label = _l("Séances")                  # shown in the web form
-        columns = (
+        columns = (                            # headers match key or alias, folded
             Column("date", required=True),
             Column("heure", required=True),
             Column("participant_email", aliases=("email participant",)),
         )
 
         def prepare(self) -> None:             # optional: load lookups once per file
-            ...
+            self.persons = PersonIndex(self.pole.id)   # see app.imports.importers
 
         def plan_row(self, row: Row) -> PlanItem:
             on = row.date("date")              # parse helpers record errors on the row
-            ...                                # match existing records (read only)
+            kind = row.choice("type", SESSION_KINDS, "type de séance")
+            ...                                # match existing records (reads only)
             if row.errors:
                 return self.error(row)
             return PlanItem(row.line, "create", label="…", payload={...})
@@ -28,16 +33,16 @@ package (or of your own domain), registered with `@register`::
         def apply(self, item: PlanItem) -> None:
             ...                                # write (add + flush), never commit
 
-The module must be imported for `@register` to run: list it in `IMPORTER_MODULES` below.
 `run_import` plans and applies row by row inside a savepoint, so later rows of the file
-see what earlier rows created (no duplicates within one file) and a dry run, or a
-refused commit, is simply rolled back. Row parse helpers (`row.date`, `row.boolean`,
-`row.thematics`…) never raise: they return None and record a French reason with the line
+see what earlier rows created (no duplicates within one file: keep your lookups up to
+date in `apply`), and a dry run, or a refused commit, is simply rolled back. Row parse
+helpers (`row.date`, `row.time`, `row.boolean`, `row.email`, `row.thematics`,
+`row.choice`…) never raise: they return None and record a French reason with the line
 number and the column. References that do not resolve are row errors too
-(`row.error("colonne", "raison")`).
+(`row.error("colonne", "raison")`). `apply` runs only for "create" and "update" items;
+a database conflict there rejects the row, not the file.
 """
 
-import importlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,9 +56,6 @@ from app.extensions import db
 from app.imports import reader
 from app.imports.reader import CellError, ImportFileError, fold_key
 from app.poles.models import Pole, Thematic
-
-# Modules defining importers; each registers its classes with @register when imported.
-IMPORTER_MODULES = ("app.imports.importers",)
 
 ACTIONS = ("create", "update", "unchanged", "error")
 
@@ -160,6 +162,13 @@ class Row:
             self.error(key, str(exc))
             return None
 
+    def choice(self, key: str, choices: dict[str, str] | tuple[str, ...], what: str) -> str | None:
+        """A code among `choices` ({label: code} or codes), matched folded; None when empty."""
+        if not isinstance(choices, dict):
+            choices = {code: code for code in choices}
+        folded = {fold_key(label): code for label, code in choices.items()}
+        return self.parsed(key, lambda value: reader.match_choice(value, folded, what))
+
     def thematics(self, key: str) -> list[Thematic] | None:
         """The pole's thematics named in a `|`- or `,`-separated cell; None when empty."""
         value = self.values.get(key, "")
@@ -217,8 +226,11 @@ def register(cls: type[Importer]) -> type[Importer]:
 
 
 def importers() -> dict[str, type[Importer]]:
-    for module in IMPORTER_MODULES:
-        importlib.import_module(module)
+    """The registry, after importing every domain's `importers` module (which registers)."""
+    from app import domain_module, existing_domains
+
+    for domain in existing_domains():
+        domain_module(domain, "importers")
     return REGISTRY
 
 

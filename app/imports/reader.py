@@ -47,6 +47,11 @@ def decode(data: bytes) -> str:
     """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252; refuse binary files."""
     if not data or not data.strip():
         raise ImportFileError("Le fichier est vide.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError(
+            "Ce fichier est encodé en UTF-16 (« Texte Unicode ») : enregistrez-le au format "
+            "« CSV UTF-8 (délimité par des virgules) » ou « CSV (séparateur : point-virgule) »."
+        )
     if data.startswith(_BINARY_SIGNATURES) or b"\x00" in data:
         raise ImportFileError(
             "Ce fichier n'est pas un fichier CSV (contenu binaire). "
@@ -103,8 +108,13 @@ class CsvTable:
 def read_csv(data: bytes) -> CsvTable:
     """Parse CSV bytes into a header and rows; blank rows are skipped."""
     text = decode(data)
-    delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    # Excel may write a first line "sep=;" naming the delimiter; the header follows it.
+    sep = re.match(r"sep=([;,])\r?\n", text)
+    delimiter = sep.group(1) if sep else detect_delimiter(text)
+    stream = io.StringIO(text, newline="")
+    if sep:
+        stream.readline()
+    reader = csv.reader(stream, delimiter=delimiter, quotechar='"', strict=False)
     try:
         headers = next(reader)
     except StopIteration as exc:
@@ -115,7 +125,7 @@ def read_csv(data: bytes) -> CsvTable:
     if not any(headers):
         raise ImportFileError("La première ligne doit contenir les noms des colonnes.")
     table = CsvTable(headers=headers, delimiter=delimiter)
-    previous_end = reader.line_num
+    previous_end = reader.line_num + (1 if sep else 0)
     while True:
         try:
             cells = next(reader)
@@ -126,7 +136,7 @@ def read_csv(data: bytes) -> CsvTable:
                 f"Le fichier CSV est mal formé vers la ligne {reader.line_num} : {exc}"
             ) from exc
         start = previous_end + 1
-        previous_end = reader.line_num
+        previous_end = reader.line_num + (1 if sep else 0)
         cells = [clean(c) for c in cells]
         if any(cells):
             table.rows.append(RawRow(line=start, cells=cells))

@@ -189,3 +189,14 @@ def test_other_roles_and_unknown_role():
     assert match_role("Habitante") == "habitant"
     assert match_role("Membre") == "membre"
     assert match_role(" Trésorière ") == "Trésorière"
+
+
+def test_excel_sep_line_names_the_delimiter_and_counts_as_a_line():
+    table = read_csv(b"sep=,\r\nnom,prenom\r\nMartin,Jean\r\n")
+    assert table.headers == ["nom", "prenom"]
+    assert [(r.line, r.cells) for r in table.rows] == [(3, ["Martin", "Jean"])]
+
+
+def test_utf16_gets_a_specific_message():
+    with pytest.raises(ImportFileError, match="UTF-16"):
+        read_csv("nom;prenom\n".encode("utf-16"))
