@@ -77,10 +77,16 @@ class PersonIndex:
 
     def find(
         self, email: str | None, last: str, first: str, postal_code: str | None
-    ) -> tuple[Person | None, str | None]:
-        """(person or None, French reason when the match is ambiguous)."""
+    ) -> tuple[Person | None, tuple[str, str] | None]:
+        """(person or None, (column, French reason) when the row cannot be matched safely)."""
         if email and email in self.by_email:
-            return self.by_email[email], None
+            person = self.by_email[email]
+            # Same email, both names different: a shared address, not the same person.
+            if fold_key(person.last_name) != fold_key(last) and fold_key(person.first_name) != fold_key(
+                first
+            ):
+                return None, ("email", f"adresse déjà utilisée dans le pôle par {person.full_name}")
+            return person, None
         # A person with another email is another person, whatever the names.
         candidates = [p for p in self.by_names.get(_name_key(last, first), []) if not email or not p.email]
         if postal_code:
@@ -90,8 +96,9 @@ class PersonIndex:
             candidates = same
         if len(candidates) > 1:
             return None, (
+                "nom",
                 f"{len(candidates)} personnes du pôle portent ce nom : "
-                "précisez l'adresse e-mail ou le code postal"
+                "précisez l'adresse e-mail ou le code postal",
             )
         return (candidates[0] if candidates else None), None
 
@@ -142,7 +149,7 @@ class PeopleImporter(Importer):
         data = {key: value for key, value in data.items() if value is not None}
         person, problem = self.persons.find(data.get("email"), last, first, data.get("postal_code"))
         if problem:
-            row.error("nom", problem)
+            row.error(*problem)
             return self.error(row, label)
         if person is None:
             return PlanItem(row.line, "create", label=label, payload={"data": data})
@@ -193,12 +200,12 @@ class StructureIndex:
             self.by_siret[structure.siret] = structure
         self.by_name[fold_key(structure.name)].append(structure)
 
-    def find(self, siret: str | None, name: str) -> tuple[Structure | None, str | None]:
+    def find(self, siret: str | None, name: str) -> tuple[Structure | None, tuple[str, str] | None]:
         if siret and siret in self.by_siret:
             return self.by_siret[siret], None
         candidates = [s for s in self.by_name.get(fold_key(name), []) if not siret or not s.siret]
         if len(candidates) > 1:
-            return None, f"{len(candidates)} structures du pôle portent ce nom : précisez le SIRET"
+            return None, ("nom", f"{len(candidates)} structures du pôle portent ce nom : précisez le SIRET")
         return (candidates[0] if candidates else None), None
 
     def lookup(self, value: str) -> Structure | None:
@@ -256,7 +263,7 @@ class StructuresImporter(Importer):
         data = {key: value for key, value in data.items() if value is not None}
         structure, problem = self.structures.find(data.get("siret"), name)
         if problem:
-            row.error("nom", problem)
+            row.error(*problem)
             return self.error(row, label)
         payload = {"structure": structure, "data": data, "thematics": thematics}
         if structure is None:
@@ -345,7 +352,7 @@ class CollectivesImporter(Importer):
             return self.error(row, label)
         person, problem = self.persons.find(email, last, first, None)
         if problem:
-            row.error("nom", problem)
+            row.error(*problem)
             return self.error(row, label)
         collective = self.collectives.get(fold_key(collective_name))
         role = match_role(role_text) if role_text else None

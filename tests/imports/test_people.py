@@ -239,3 +239,16 @@ def test_exit_2_for_unreadable_files(runner, pole, tmp_path):
     assert_unreadable(run(runner, "people", good, "pole-inconnu"), "pôle inconnu « pole-inconnu »")
     assert_unreadable(run(runner, "people", csv_file(tmp_path, "", name="empty.csv"), pole), "vide")
     assert count(pole) == 0
+
+
+def test_shared_email_with_other_names_is_rejected(runner, pole, tmp_path):
+    text = (
+        "nom;prenom;email\n"
+        "Martin;Jean;famille@example.org\n"
+        "Martin;Jeanne;famille@example.org\n"  # one name in common: the same person, renamed
+        "Durand;Léa;famille@example.org\n"
+    )
+    result = run(runner, "people", csv_file(tmp_path, text), pole, "--commit", "--skip-invalid")
+    assert result.exit_code == 1
+    assert "ligne 4, colonne email : adresse déjà utilisée dans le pôle par Jeanne Martin" in result.output
+    assert [p.full_name for p in persons(pole)] == ["Jeanne Martin"]
