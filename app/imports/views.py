@@ -87,6 +87,9 @@ def index():
                 _remove_stale_files()
                 with open(_path(token), "wb") as handle:
                     handle.write(data)
+                previous = session.get(SESSION_KEY)
+                if previous and os.path.exists(_path(previous)):
+                    os.remove(_path(previous))  # one pending upload per session
                 session[SESSION_KEY] = token
                 confirm = ConfirmForm(formdata=None, token=token, kind=report.kind)
                 return render_template(

@@ -60,6 +60,7 @@ def test_creates_collective_person_membership_and_resolves_structures(runner, po
 
 def test_unknown_structure_is_an_error_and_other_poles_are_not_seen(runner, pole, other_pole, tmp_path):
     StructureFactory(pole_id=other_pole.id, name="URSCOP Ouest")
+    theirs = PersonFactory(pole_id=other_pole.id, first_name="Ana", last_name="Petit")
     CollectiveFactory(pole_id=other_pole.id, name="Jardin partagé")
     text = (
         "collectif;nom;prenom;structure\nJardin partagé;Martin;Jean;URSCOP Ouest\nJardin partagé;Petit;Ana;\n"
@@ -69,6 +70,7 @@ def test_unknown_structure_is_an_error_and_other_poles_are_not_seen(runner, pole
     assert "ligne 2, colonne structure : structure inconnue dans le pôle « URSCOP Ouest »" in result.output
     (membership,) = memberships(pole)
     assert membership.collective.pole_id == pole.id and membership.person.pole_id == pole.id
+    assert membership.person != theirs
 
 
 def test_existing_membership_is_updated(runner, pole, tmp_path):

@@ -157,3 +157,16 @@ def test_bad_token_and_kind(client, admin, login_as, upload_dir):
     assert post(client, "/imports/confirm", data={"token": "a" * 32, "kind": "people"}).status_code == 400
     response = upload(client, b"nom;prenom\nMartin;Jean\n", kind="sandwiches")
     assert response.status_code == 200 and "N'est pas un choix valide" in response.text
+
+
+def test_reupload_previews_unchanged_rows_and_replaces_pending_file(client, admin, login_as, upload_dir):
+    login_as(admin)
+    data = b"nom;prenom;commune\nMartin;Jean;Redon\nPetit;Ana;Allaire\n"
+    first = token_of(upload(client, data).text)
+    post(client, "/imports/confirm", {"token": first, "kind": "people"})
+    changed = b"nom;prenom;commune\nMartin;Jean;Redon\nPetit;Ana;Rennes\n"
+    pending = token_of(upload(client, changed).text)
+    preview = upload(client, changed).text
+    assert "inchangée" in preview and "mise à jour" in preview and "champs modifiés : commune" in preview
+    assert not (upload_dir / f"{pending}.csv").exists()
+    assert [p.name for p in upload_dir.iterdir()] == [f"{token_of(preview)}.csv"]
