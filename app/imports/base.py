@@ -50,7 +50,7 @@ from datetime import date, time
 from typing import Any, ClassVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.extensions import db
 from app.imports import reader
@@ -343,10 +343,15 @@ def _apply_item(importer: Importer, item: PlanItem) -> None:
     try:
         importer.apply(item)
         db.session.flush()
-    except IntegrityError:
+    except (IntegrityError, DataError) as exc:
         row_savepoint.rollback()
         item.action = "error"
-        item.errors.append(RowError(item.line, None, "conflit avec une donnée existante (doublon)"))
+        reason = (
+            "conflit avec une donnée existante (doublon)"
+            if isinstance(exc, IntegrityError)
+            else "valeur refusée par la base de données"
+        )
+        item.errors.append(RowError(item.line, None, reason))
         importer.prepare()  # the lookups may hold objects of the rolled-back savepoint
         return
     row_savepoint.commit()

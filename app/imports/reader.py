@@ -150,8 +150,10 @@ def clean(value: str | None) -> str:
 
 # --- Cell parsers: value (already stripped, non-empty) -> Python value, or CellError ---------
 
-_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Spreadsheets sometimes export a date cell with a midnight time: "14/03/2026 00:00".
+_MIDNIGHT = r"(?:[ T]00:00(?::00)?)?"
+_DATE_FR = re.compile(rf"^(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}){_MIDNIGHT}$")
+_DATE_ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_MIDNIGHT}$")
 _TIME = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?$")
 
 

@@ -99,6 +99,8 @@ def test_header_folding_spaces_and_underscores():
         ("2026-03-14", date(2026, 3, 14)),
         ("4/3/2026", date(2026, 3, 4)),
         ("29/02/2024", date(2024, 2, 29)),
+        ("14/03/2026 00:00", date(2026, 3, 14)),
+        ("2026-03-14 00:00:00", date(2026, 3, 14)),
     ],
 )
 def test_dates(value, expected):
@@ -106,7 +108,8 @@ def test_dates(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["14/03/26", "2026/03/14", "31/02/2026", "mars 2026", "14-03-2026", "45/01/2026"]
+    "value",
+    ["14/03/26", "2026/03/14", "31/02/2026", "mars 2026", "14-03-2026", "45/01/2026", "14/03/2026 10:30"],
 )
 def test_bad_dates(value):
     with pytest.raises(CellError):
