@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, logout_user
 
 from app.core.models import utcnow
@@ -45,6 +46,7 @@ def init_security(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+        refresh()  # Flask-Babel caches the locale and time zone on the app context
 
     @app.after_request
     def _headers(response):
