@@ -190,6 +190,8 @@ class Importer:
     kind: ClassVar[str] = ""
     label: ClassVar[Any] = ""
     columns: ClassVar[tuple[Column, ...]] = ()
+    # Business refusals raised by the domain services `apply` calls: they reject the row.
+    refusals: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(self, pole: Pole):
         self.pole = pole
@@ -353,5 +355,11 @@ def _apply_item(importer: Importer, item: PlanItem) -> None:
         )
         item.errors.append(RowError(item.line, None, reason))
         importer.prepare()  # the lookups may hold objects of the rolled-back savepoint
+        return
+    except importer.refusals as exc:
+        row_savepoint.rollback()
+        item.action = "error"
+        item.errors.append(RowError(item.line, None, str(exc)))
+        importer.prepare()
         return
     row_savepoint.commit()

@@ -1,5 +1,6 @@
 """Importers for `people`, `structures` and `collectives` (see formats/imports.md)."""
 
+import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -7,15 +8,27 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.collectives.models import MEMBER_ROLES, Collective, Membership
-from app.core.audit import diff_fields, record_audit
-from app.core.text import search_text
+from app.collectives.models import Collective, Membership
+from app.collectives.services import (
+    MembershipError,
+    add_member,
+    create_collective,
+    match_role,
+    update_membership,
+)
 from app.extensions import db
 from app.imports.base import Column, Importer, PlanItem, Row, register
-from app.imports.reader import CellError, fold_key, match_choice, parse_postal_code, parse_siret
+from app.imports.reader import CellError, fold_key, match_choice, parse_postal_code
 from app.people.models import Person
-from app.people.services import create_person, refresh_search_text
+from app.people.services import PersonError, create_person, update_person
 from app.structures.models import STRUCTURE_KINDS, Structure
+from app.structures.services import (
+    StructureError,
+    create_structure,
+    normalize_siret,
+    siret_problem,
+    update_structure,
+)
 
 GENDER_CHOICES = {
     **{fold_key(v): "femme" for v in ("femme", "f", "féminin", "mme", "madame")},
@@ -41,17 +54,25 @@ def parse_structure_kind(value: str) -> str:
     return match_choice(value, STRUCTURE_KIND_CHOICES, "type de structure")
 
 
-def role_key(value: str) -> str:
-    """'Référent·e', 'referent(e)', 'Référentes' -> 'referent': folded, inclusive endings dropped."""
-    return fold_key(value).rstrip("s").rstrip("e")
+# As in the structure form: http(s) addresses only, the scheme added when missing.
+_WEBSITE = re.compile(r"^https?://[^\s/?#.]+(\.[^\s/?#.]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
 
 
-ROLE_KEYS = {role_key(role): role for role in MEMBER_ROLES}
+def parse_website(value: str) -> str:
+    url = value if "://" in value else "https://" + value
+    if not _WEBSITE.match(url):
+        raise CellError(f"adresse web invalide « {value} »")
+    return url
 
 
-def match_role(value: str) -> str:
-    """A MEMBER_ROLES code when the value is one written differently, else the value as written."""
-    return ROLE_KEYS.get(role_key(value), value.strip())
+def parse_siret(value: str) -> str:
+    """14 digits passing the checksum of app.structures.services (Luhn; La Poste's rule)."""
+    siret = normalize_siret(value) or ""
+    if not (siret.isdigit() and len(siret) == 14):
+        raise CellError(f"SIRET invalide « {value} » (14 chiffres attendus)")
+    if siret_problem(siret):
+        raise CellError(f"SIRET invalide « {value} » (clé de contrôle incorrecte)")
+    return siret
 
 
 def _name_key(last: str | None, first: str | None) -> str:
@@ -125,6 +146,8 @@ class PeopleImporter(Importer):
         Column("date_premier_contact", aliases=("premier contact", "date de premier contact")),
     )
 
+    refusals = (PersonError,)
+
     def prepare(self) -> None:
         self.persons = PersonIndex(self.pole.id)
 
@@ -164,7 +187,8 @@ class PeopleImporter(Importer):
             person = create_person(self.pole, **item.payload["data"])
             self.persons.add(person)
         else:
-            update_person(item.payload["person"], item.payload["data"])
+            person = item.payload["person"]
+            update_person(person, **{key: new for key, (_old, new) in item.changes.items()})
 
 
 def person_changes(person: Person, data: dict[str, Any]) -> dict[str, list]:
@@ -177,12 +201,6 @@ def person_changes(person: Person, data: dict[str, Any]) -> dict[str, list]:
         if old != new:
             changes[key] = [old, new]
     return changes
-
-
-def update_person(person: Person, data: dict[str, Any]) -> None:
-    changed = diff_fields(person, {key: new for key, (_old, new) in person_changes(person, data).items()})
-    refresh_search_text(person)
-    record_audit("person.update", person, changed)
 
 
 class StructureIndex:
@@ -239,6 +257,8 @@ class StructuresImporter(Importer):
         Column("contact_telephone", aliases=("contact tel", "contact tél.")),
     )
 
+    refusals = (StructureError,)
+
     def prepare(self) -> None:
         self.structures = StructureIndex(self.pole.id)
 
@@ -250,7 +270,7 @@ class StructuresImporter(Importer):
             "siret": row.parsed("siret", parse_siret),
             "commune": row.text("commune", 120),
             "postal_code": row.parsed("code_postal", parse_postal_code),
-            "website": row.text("site_web", 300),
+            "website": row.parsed("site_web", parse_website),
             "is_partner": row.boolean("partenaire"),
             "contact_name": row.text("contact_nom", 200),
             "contact_email": row.email("contact_email"),
@@ -282,31 +302,15 @@ class StructuresImporter(Importer):
 
     def apply(self, item: PlanItem) -> None:
         data, thematics = item.payload["data"], item.payload["thematics"]
+        thematic_ids = None if thematics is None else [t.id for t in thematics]
         if item.action == "create":
-            structure = Structure(pole_id=self.pole.id, **{"kind": "autre", "is_partner": False, **data})
-            structure.thematics = list(thematics or [])
-            refresh_structure_search_text(structure)
-            db.session.add(structure)
-            db.session.flush()
-            record_audit(
-                "structure.create", structure, {**data, "thematics": [t.name for t in thematics or []]}
-            )
+            structure = create_structure(self.pole, thematic_ids=thematic_ids, **data)
             self.structures.add(structure)
             return
-        structure = item.payload["structure"]
-        changes = dict(item.changes)
-        scalar = {key: new for key, (_old, new) in changes.items() if key != "thematics"}
-        diff_fields(structure, scalar)
-        if "thematics" in changes:
-            structure.thematics = list(thematics)
-        refresh_structure_search_text(structure)
-        record_audit("structure.update", structure, changes)
-
-
-def refresh_structure_search_text(structure: Structure) -> None:
-    structure.search_text = search_text(
-        structure.name, structure.siret, structure.commune, structure.postal_code, structure.contact_name
-    )
+        changed = {key: new for key, (_old, new) in item.changes.items() if key != "thematics"}
+        if "thematics" not in item.changes:
+            thematic_ids = None
+        update_structure(item.payload["structure"], thematic_ids=thematic_ids, **changed)
 
 
 @register
@@ -322,6 +326,8 @@ class CollectivesImporter(Importer):
         Column("role", aliases=("rôle", "fonction")),
         Column("date_entree", aliases=("entrée", "date d'entrée", "date d'arrivée")),
     )
+
+    refusals = (PersonError, MembershipError)
 
     def prepare(self) -> None:
         self.persons = PersonIndex(self.pole.id)
@@ -392,50 +398,31 @@ class CollectivesImporter(Importer):
 
     def apply(self, item: PlanItem) -> None:
         p = item.payload
+        person = p["person"]
+        if person is not None and not person.email and p["person_data"]["email"]:
+            # A matched person without an email gets the one of the file.
+            update_person(person, email=p["person_data"]["email"])
+            self.persons.add(person)
         if item.action == "update":
-            membership: Membership = p["membership"]
+            changed = {}
             if "role" in item.changes:
-                membership.role = p["role"]
+                changed["role"] = p["role"]
             if "structure" in item.changes:
-                membership.structure_id = p["structure"].id
+                changed["structure"] = p["structure"]
             if "joined_on" in item.changes:
-                membership.joined_on = p["joined_on"]
-            if "email" in item.changes:
-                update_person(p["person"], {"email": p["person_data"]["email"]})
-                self.persons.add(p["person"])
-            record_audit("membership.update", membership, item.changes)
+                changed["joined_on"] = p["joined_on"]
+            if changed:
+                update_membership(p["membership"], changed)
             return
         collective = p["collective"]
         if collective is None:
-            name = p["collective_name"]
-            collective = Collective(
-                pole_id=self.pole.id, name=name, kind="mixte", search_text=search_text(name)
-            )
-            db.session.add(collective)
-            db.session.flush()
-            record_audit("collective.create", collective, {"name": name})
-            self.collectives[fold_key(name)] = collective
-        person = p["person"]
+            collective = create_collective(self.pole, name=p["collective_name"])
+            self.collectives[fold_key(collective.name)] = collective
         if person is None:
             data = {k: v for k, v in p["person_data"].items() if v is not None}
             person = create_person(self.pole, **data)
             self.persons.add(person)
-        elif p["person_data"]["email"] and not person.email:
-            update_person(person, {"email": p["person_data"]["email"]})
-            self.persons.add(person)
-        membership = Membership(
-            pole_id=self.pole.id,
-            collective_id=collective.id,
-            person_id=person.id,
-            structure_id=p["structure"].id if p["structure"] else None,
-            role=p["role"] or "membre",
-            joined_on=p["joined_on"],
-        )
-        db.session.add(membership)
-        db.session.flush()
-        record_audit(
-            "membership.create",
-            membership,
-            {"collective": collective.name, "person": person.full_name, "role": membership.role},
+        membership = add_member(
+            collective, person, structure=p["structure"], role=p["role"] or "membre", joined_on=p["joined_on"]
         )
         self.memberships[(collective.id, person.id)].append(membership)

@@ -229,35 +229,6 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[|,]", value) if item.strip()]
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        number = int(char)
-        if index % 2 == 1:
-            number *= 2
-            if number > 9:
-                number -= 9
-        total += number
-    return total % 10 == 0
-
-
-LA_POSTE_SIREN = "356000000"
-
-
-def parse_siret(value: str) -> str:
-    """14 digits passing the Luhn check (La Poste's establishments: digit sum divisible by 5)."""
-    siret = re.sub(r"[\s.\-]", "", value)
-    if not re.fullmatch(r"\d{14}", siret):
-        raise CellError(f"SIRET invalide « {value} » (14 chiffres attendus)")
-    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_SIREN + "00048":
-        valid = sum(int(c) for c in siret) % 5 == 0
-    else:
-        valid = luhn_ok(siret)
-    if not valid:
-        raise CellError(f"SIRET invalide « {value} » (clé de contrôle incorrecte)")
-    return siret
-
-
 def match_choice(value: str, choices: dict[str, str], what: str) -> str:
     """Match `value` folded against {folded label: code}; CellError listing the choices."""
     code = choices.get(fold_key(value))

@@ -4,7 +4,7 @@ from datetime import date, time
 
 import pytest
 
-from app.imports.importers import match_role
+from app.imports.importers import match_role, parse_siret
 from app.imports.reader import (
     CellError,
     ImportFileError,
@@ -14,7 +14,6 @@ from app.imports.reader import (
     parse_bool,
     parse_date,
     parse_postal_code,
-    parse_siret,
     parse_time,
     read_csv,
     split_list,

@@ -25,7 +25,7 @@ def test_structures_with_thematic_lists_and_partner_flag(runner, pole, tmp_path)
         "DLA 35;association;732 829 320 00074;Rennes;35000;https://dla.example.org;oui;"
         "cadre juridique | MONTAGE FINANCIER;Anne Le Bihan;anne@dla.example.org;02 99 00 00 00\n"
         'Scop Ti;SCOP;;Gémenos;13420;;x;"Gouvernance partagee,Communication";;;\n'
-        "Mairie de Redon;collectivité;;Redon;35600;;;;;;\n"
+        "Mairie de Redon;collectivité;;Redon;35600;www.redon.fr;;;;;\n"
     )
     result = run(runner, "structures", csv_file(tmp_path, text, encoding="cp1252"), pole, "--commit")
     assert result.exit_code == 0, result.output
@@ -40,6 +40,7 @@ def test_structures_with_thematic_lists_and_partner_flag(runner, pole, tmp_path)
     assert (scop.kind, scop.is_partner) == ("scop", True)
     assert sorted(t.name for t in scop.thematics) == ["Communication", "Gouvernance partagée"]
     assert (mairie.kind, mairie.is_partner, mairie.thematics) == ("collectivite", False, [])
+    assert (dla.website, mairie.website) == ("https://dla.example.org", "https://www.redon.fr")
     again = run(runner, "structures", csv_file(tmp_path, text, encoding="cp1252"), pole, "--commit")
     assert (
         "Créées : 0" in again.output
@@ -54,7 +55,7 @@ def test_invalid_cells_are_reported(runner, pole, tmp_path):
         "B;fondation;;;;;;;;;\n"
         "C;;;;;;peut-être;;;;\n"
         "D;;;;;;oui;Cadre juridique|Astrologie;;;\n"
-        "E;;123;;;;;;;pas-une-adresse;\n"
+        "E;;123;;;javascript:alert(1);;;;pas-une-adresse;\n"
     )
     result = run(runner, "structures", csv_file(tmp_path, text), pole, "--commit")
     assert result.exit_code == 1
@@ -65,6 +66,7 @@ def test_invalid_cells_are_reported(runner, pole, tmp_path):
     assert "ligne 5, colonne thematiques : thématique inconnue « Astrologie »" in out
     assert "ligne 6, colonne siret : SIRET invalide « 123 » (14 chiffres attendus)" in out
     assert "ligne 6, colonne contact_email : adresse invalide" in out
+    assert "ligne 6, colonne site_web : adresse web invalide « javascript:alert(1) »" in out
     assert structures(pole) == []
 
 
