@@ -59,6 +59,17 @@ class Config:
     ACCOUNT_MAX_FAILED_LOGINS = int(os.environ.get("ACCOUNT_MAX_FAILED_LOGINS", "5"))
     ACCOUNT_LOCK_MINUTES = int(os.environ.get("ACCOUNT_LOCK_MINUTES", "15"))
 
+    # Multi-factor authentication (TOTP). When MFA_ENFORCED, admins, regional coordinators (and
+    # the staff of a pole with `mfa_required_for_staff`) must enrol before using the app. Users
+    # who enrolled are always asked for their code, whatever this flag says.
+    MFA_ENFORCED = _env_bool("MFA_ENFORCED", True)
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "Passerelle")
+    MFA_MAX_FAILED = int(os.environ.get("MFA_MAX_FAILED", "5"))
+    MFA_PENDING_MINUTES = 5  # time allowed between the password and the code
+
+    # The audit journal keeps this many months (`flask audit purge`).
+    AUDIT_RETENTION_MONTHS = int(os.environ.get("AUDIT_RETENTION_MONTHS", "12"))
+
     INVITATION_MAX_AGE_HOURS = 72
     PASSWORD_RESET_MAX_AGE_HOURS = 2
 
@@ -83,6 +94,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is never on by default: `make run` may be reachable
+    # `make run` serves the demo on the loopback address: its printed logins must work at once.
+    # Production enforces MFA unless MFA_ENFORCED=false is set explicitly.
+    MFA_ENFORCED = _env_bool("MFA_ENFORCED", False)
 
 
 class TestConfig(Config):
@@ -94,6 +108,9 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     MAIL_SERVER = ""
+    # Off so that the `admin` fixture + `login_as` keep working; MFA tests switch it on
+    # with `monkeypatch.setitem(app.config, "MFA_ENFORCED", True)`.
+    MFA_ENFORCED = False
 
 
 class ProductionConfig(Config):

@@ -23,6 +23,7 @@ DOMAINS = (
     "people",
     "structures",
     "collectives",
+    "imports",
     "pathways",
     "requests",
     "accompaniments",
@@ -154,7 +155,10 @@ def _register_error_handlers(app: Flask) -> None:
     }
 
     def render_error(code: int):
-        db.session.rollback()
+        if code >= 500:
+            # An unexpected failure may leave half-done work in the session: drop it. Client
+            # errors (404 of a scoped lookup, 400, 429) write nothing, and views commit once.
+            db.session.rollback()
         return render_template("errors/error.html", code=code, message=messages.get(code)), code
 
     @app.errorhandler(CSRFError)

@@ -46,5 +46,23 @@ def create_command(
         click.echo(f"Lien d'invitation (valable 72 h) : {link}")
 
 
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa_command(email: str) -> None:
+    """Turn off a user's MFA (lost phone and recovery codes); they enrol again at next login."""
+    from app.auth.mfa import disable_mfa
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Aucun compte pour {email}.")
+    if user.mfa_enabled_at is None and not user.totp_secret:
+        click.echo(f"La double authentification n'est pas active pour {user.email}.")
+        return
+    disable_mfa(user, via="cli")
+    user.end_sessions()
+    db.session.commit()
+    click.echo(f"Double authentification désactivée pour {user.email} ; ses sessions sont fermées.")
+
+
 def register(app) -> None:
     app.cli.add_command(users_cli)

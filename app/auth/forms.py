@@ -58,3 +58,29 @@ class InviteUserForm(FlaskForm):
         _l("Rôle"),
         choices=[(ADVISOR, ROLE_LABELS[ADVISOR]), (ADMIN, ROLE_LABELS[ADMIN])],
     )
+
+
+class MfaCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code de vérification"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("Le code à 6 chiffres de votre application, ou un code de secours."),
+    )
+
+
+class MfaConfirmForm(FlaskForm):
+    code = StringField(
+        _l("Code affiché par l'application"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("6 chiffres, renouvelés toutes les 30 secondes."),
+    )
+
+
+class PasswordConfirmForm(FlaskForm):
+    """The current password, asked again before a sensitive change (MFA off, new recovery codes)."""
+
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=1024)])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token (one-button actions)."""

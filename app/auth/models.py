@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, TimestampMixin, UTCDateTime
@@ -35,6 +35,15 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     structure_id: Mapped[int | None] = mapped_column(
         ForeignKey("structures.id", ondelete="SET NULL"), index=True
     )
+
+    # Multi-factor authentication (TOTP). A secret without `mfa_enabled_at` is an enrolment in
+    # progress; `mfa_recovery_codes` holds {"salt": …, "hashes": [sha256…]} of the unused codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # refuses a replayed code
+    mfa_recovery_codes: Mapped[dict | None] = mapped_column(JSON)
+    failed_mfa_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_mfa_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pole: Mapped[Pole | None] = relationship(lazy="joined")
 

@@ -62,6 +62,10 @@ def authenticate(email: str, password: str) -> LoginResult:
         user.password_hash = hash_password(password)
     user.failed_login_count = 0
     user.last_failed_login_at = None
+    if user.mfa_enabled_at is not None:
+        # Not logged in yet: the second step (app.auth.mfa.check_second_factor) records the success.
+        record_audit("login.password_ok", user, pole_id=user.pole_id, actor_id=user.id)
+        return LoginResult(user)
     user.last_login_at = utcnow()
     record_audit("login.success", user, pole_id=user.pole_id, actor_id=user.id)
     return LoginResult(user)

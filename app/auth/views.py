@@ -1,4 +1,4 @@
-"""Login, logout, password reset, invitations and the admin's user list."""
+"""Login (with its MFA step), logout, password reset, invitations and the admin's user list."""
 
 from urllib.parse import urlsplit
 
@@ -7,17 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app.auth import bp, services, tokens
+from app.auth import bp, mfa, services, tokens
 from app.auth.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
+    EmptyForm,
     ForgotPasswordForm,
     InviteUserForm,
     LoginForm,
+    MfaCodeForm,
+    MfaConfirmForm,
     NewPasswordForm,
+    PasswordConfirmForm,
 )
 from app.auth.models import User
 from app.auth.passwords import verify_password
+from app.core.audit import record_audit
 from app.core.models import utcnow
 from app.core.permissions import admin_required
 from app.extensions import db, limiter
@@ -46,6 +51,39 @@ def start_session(user: User) -> None:
     session["last_seen"] = now
 
 
+MFA_PENDING = "mfa_pending"
+
+
+def begin_login(user: User, next_url: str | None):
+    """After a correct password: log in, or hold a "pending MFA" marker until the code is checked."""
+    if user.mfa_enabled_at is None:
+        start_session(user)
+        return redirect(next_url or url_for("main.home"))
+    session.clear()
+    session[MFA_PENDING] = {
+        "uid": user.id,
+        "v": user.session_version,
+        "at": int(utcnow().timestamp()),
+        "next": next_url,
+    }
+    return redirect(url_for("auth.mfa_verify"))
+
+
+def _pending_mfa_user() -> tuple[User | None, str | None]:
+    pending = session.get(MFA_PENDING)
+    if not isinstance(pending, dict):
+        return None, None
+    max_age = current_app.config["MFA_PENDING_MINUTES"] * 60
+    if int(utcnow().timestamp()) - int(pending.get("at", 0)) > max_age:
+        session.pop(MFA_PENDING, None)
+        return None, None
+    user = db.session.get(User, pending.get("uid"))
+    if user is None or not user.active or user.session_version != pending.get("v") or not user.mfa_enabled_at:
+        session.pop(MFA_PENDING, None)
+        return None, None
+    return user, _safe_next(pending.get("next"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _login_limit,
@@ -66,9 +104,121 @@ def login():
             flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        start_session(result.user)
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        return begin_login(result.user, _safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def mfa_verify():
+    """Second login step: the user is not logged in until a valid code is given."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    user, next_url = _pending_mfa_user()
+    if user is None:
+        flash(_("Votre connexion a expiré : saisissez à nouveau votre mot de passe."), "warning")
+        return redirect(url_for("auth.login"))
+    form = MfaCodeForm()
+    if form.validate_on_submit():
+        result = mfa.check_second_factor(user, form.code.data)
+        db.session.commit()
+        if result.throttled:
+            abort(429)
+        if result.ok:
+            start_session(user)
+            if result.method == "recovery_code":
+                flash(
+                    _(
+                        "Code de secours accepté. Il vous en reste %(n)d : vous pouvez en générer "
+                        "de nouveaux depuis la page « Double authentification ».",
+                        n=mfa.recovery_codes_left(user),
+                    ),
+                    "warning",
+                )
+            return redirect(next_url or url_for("main.home"))
+        form.code.errors.append(_("Code incorrect."))
+    return render_template("auth/mfa_verify.html", form=form)
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+@login_required
+def mfa_setup():
+    """Enrol (a key, its QR code, a first code to confirm), then show the recovery codes once."""
+    user = db.session.get(User, current_user.id)
+    start_form = EmptyForm(prefix="start")
+    confirm_form = MfaConfirmForm(prefix="confirm")
+    disable_form = PasswordConfirmForm(prefix="disable")
+    codes_form = PasswordConfirmForm(prefix="codes")
+    if user.mfa_enabled_at is None:
+        if start_form.validate_on_submit() and "start-submit" in request.form:
+            mfa.start_enrolment(user)
+            db.session.commit()
+            return redirect(url_for("auth.mfa_setup"))
+        if user.totp_secret and confirm_form.validate_on_submit():
+            try:
+                codes = mfa.confirm_enrolment(user, confirm_form.code.data)
+            except mfa.MfaError as exc:
+                confirm_form.code.errors.append(str(exc))
+            else:
+                db.session.commit()
+                return render_template("auth/mfa_recovery_codes.html", codes=codes)
+    return render_template(
+        "auth/mfa_setup.html",
+        user=user,
+        required=mfa.mfa_required(user),
+        start_form=start_form,
+        confirm_form=confirm_form,
+        disable_form=disable_form,
+        codes_form=codes_form,
+        qr=mfa.qr_data_uri(user) if user.totp_secret and user.mfa_enabled_at is None else None,
+        secret=mfa.grouped_secret(user.totp_secret) if user.totp_secret else None,
+        codes_left=mfa.recovery_codes_left(user),
+    )
+
+
+@bp.route("/account/mfa/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)  # each attempt counts: the password is being checked
+def mfa_recovery_codes():
+    """Replace the recovery codes (password required); the new ones are shown once."""
+    user = db.session.get(User, current_user.id)
+    form = PasswordConfirmForm(prefix="codes")
+    if (
+        user.mfa_enabled_at is not None
+        and form.validate_on_submit()
+        and verify_password(user.password_hash, form.password.data)
+    ):
+        codes = mfa.generate_recovery_codes(user)
+        record_audit("user.mfa_recovery_codes_renewed", user, pole_id=user.pole_id)
+        db.session.commit()
+        return render_template("auth/mfa_recovery_codes.html", codes=codes, renewed=True)
+    flash(_("Mot de passe incorrect : vos codes de secours n'ont pas changé."), "error")
+    return redirect(url_for("auth.mfa_setup"))
+
+
+@bp.route("/account/mfa/disable", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)  # each attempt counts: the password is being checked
+def mfa_disable():
+    user = db.session.get(User, current_user.id)
+    form = PasswordConfirmForm(prefix="disable")
+    if form.validate_on_submit() and verify_password(user.password_hash, form.password.data):
+        mfa.disable_mfa(user)
+        db.session.commit()
+        if mfa.mfa_required(user):
+            flash(
+                _("Double authentification désactivée. Votre rôle l'exige : configurez un nouvel appareil."),
+                "warning",
+            )
+        else:
+            flash(_("Double authentification désactivée."), "success")
+        return redirect(url_for("auth.mfa_setup"))
+    flash(_("Mot de passe incorrect : la double authentification reste active."), "error")
+    return redirect(url_for("auth.mfa_setup"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -109,9 +259,8 @@ def _set_password_page(purpose: str, token: str, template: str):
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
         db.session.commit()
-        start_session(user)
         flash(_("Votre mot de passe est enregistré. Bienvenue !"), "success")
-        return redirect(url_for("main.home"))
+        return begin_login(user, None)  # an enrolled user still gives their code
     return render_template(template, form=form, user=user)
 
 

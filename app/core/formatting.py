@@ -7,6 +7,8 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
+from app.core.sections import page_sections
+
 
 def pole_zone() -> ZoneInfo:
     if current_user and current_user.is_authenticated and current_user.pole is not None:
@@ -53,3 +55,4 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["app_version"] = app.config["VERSION"]
+    app.jinja_env.globals["page_sections"] = page_sections

@@ -1,7 +1,8 @@
-"""Security headers, idle/absolute session timeouts and the pole scope of each request."""
+"""Security headers, idle/absolute session timeouts, the MFA enrolment gate and the pole scope."""
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, logout_user
 
 from app.core.models import utcnow
@@ -12,6 +13,9 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+# A user who must enrol in MFA (app.auth.mfa.needs_enrolment) can reach only these pages.
+MFA_GATE_EXEMPT = {"auth.mfa_setup", "auth.logout", "main.set_language"}
 
 
 def init_security(app: Flask) -> None:
@@ -33,6 +37,11 @@ def init_security(app: Flask) -> None:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             session["last_seen"] = now
             set_pole_scope(current_user.pole_id)
+            if request.endpoint not in MFA_GATE_EXEMPT:
+                from app.auth.mfa import needs_enrolment  # late import: auth builds on core
+
+                if needs_enrolment(current_user):
+                    return redirect(url_for("auth.mfa_setup"))
         else:
             set_pole_scope(None)
         return None
@@ -45,6 +54,7 @@ def init_security(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+        refresh()  # Flask-Babel caches the locale and time zone on the app context
 
     @app.after_request
     def _headers(response):

@@ -2,11 +2,33 @@
 
 from typing import Any
 
-from app.core.audit import record_audit
-from app.core.text import search_text
+from sqlalchemy import Select, or_, select
+
+from app.core.audit import diff_fields, record_audit
+from app.core.text import fold, like_pattern, search_text
 from app.extensions import db
 from app.people.models import Person
 from app.poles.models import Pole
+
+# Fields a form may set on a person (others are managed by dedicated operations).
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "commune",
+    "postal_code",
+    "gender",
+    "birth_year",
+    "situation",
+    "first_contact_on",
+    "privacy_notice_given_on",
+    "notes",
+)
+
+
+class PersonError(ValueError):
+    """A person operation refused for a business reason (message in French)."""
 
 
 def refresh_search_text(person: Person) -> None:
@@ -15,10 +37,73 @@ def refresh_search_text(person: Person) -> None:
     )
 
 
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Strip text values, store empty ones as None and e-mails in lower case."""
+    cleaned = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        cleaned[key] = value
+    if cleaned.get("email"):
+        cleaned["email"] = cleaned["email"].lower()
+    if cleaned.get("postal_code"):
+        cleaned["postal_code"] = cleaned["postal_code"].replace(" ", "")
+    return cleaned
+
+
+def email_taken(pole: Pole, email: str | None, exclude: Person | None = None) -> Person | None:
+    """The other person of `pole` already using `email`, if any."""
+    if not email:
+        return None
+    stmt = select(Person).where(Person.pole_id == pole.id, Person.email == email.strip().lower())
+    if exclude is not None and exclude.id is not None:
+        stmt = stmt.where(Person.id != exclude.id)
+    return db.session.scalars(stmt).first()
+
+
+def find_likely_duplicates(
+    pole: Pole,
+    *,
+    email: str | None = None,
+    last_name: str | None = None,
+    first_name: str | None = None,
+    postal_code: str | None = None,
+    exclude: Person | None = None,
+) -> list[Person]:
+    """Persons of `pole` that are probably the same individual: same e-mail, or same
+    last name + first name + postal code (accent- and case-insensitive)."""
+    conditions = []
+    if email and email.strip():
+        conditions.append(Person.email == email.strip().lower())
+    last, first = fold(last_name), fold(first_name)
+    if last and first:
+        prefix = like_pattern(f"{last} {first}")[1:]  # "%x%" -> "x%": search_text starts with the names
+        conditions.append(Person.search_text.like(prefix, escape="\\"))
+    if not conditions:
+        return []
+    stmt = select(Person).where(Person.pole_id == pole.id, or_(*conditions)).order_by(Person.id).limit(50)
+    if exclude is not None and exclude.id is not None:
+        stmt = stmt.where(Person.id != exclude.id)
+    wanted_email = (email or "").strip().lower() or None
+    wanted_pc = (postal_code or "").replace(" ", "") or None
+    found = []
+    for person in db.session.scalars(stmt):
+        same_email = wanted_email is not None and person.email == wanted_email
+        same_names = (
+            fold(person.last_name) == last
+            and fold(person.first_name) == first
+            and (person.postal_code or None) == wanted_pc
+        )
+        if same_email or same_names:
+            found.append(person)
+    return found
+
+
 def create_person(pole: Pole, **data: Any) -> Person:
     """Create a person of `pole` from model field values (first_name, last_name, email…)."""
-    if data.get("email"):
-        data["email"] = data["email"].strip().lower()
+    data = _clean(data)
+    if email_taken(pole, data.get("email")):
+        raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
     person = Person(pole_id=pole.id, **data)
     refresh_search_text(person)
     db.session.add(person)
@@ -26,6 +111,50 @@ def create_person(pole: Pole, **data: Any) -> Person:
     record_audit(
         "person.create",
         person,
-        {k: v for k, v in data.items() if k in ("first_name", "last_name", "email", "commune")},
+        {k: v for k, v in data.items() if v is not None and k != "notes"},
     )
     return person
+
+
+def update_person(person: Person, **data: Any) -> dict[str, Any]:
+    """Update a person; returns the changed fields ({field: [old, new]}), audited."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable on a person: {', '.join(sorted(unknown))}")
+    data = _clean(data)
+    pole = db.session.get(Pole, person.pole_id)
+    if email_taken(pole, data.get("email"), exclude=person):
+        raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
+    changes = diff_fields(person, data)
+    if changes:
+        refresh_search_text(person)
+        db.session.flush()
+        if "notes" in changes:
+            changes["notes"] = ["…", "…"]  # free text stays out of the journal
+        record_audit("person.update", person, changes)
+    return changes
+
+
+def archive_person(person: Person, archived: bool = True) -> bool:
+    """Archive (or bring back) a person; returns whether anything changed."""
+    if person.archived == archived:
+        return False
+    person.archived = archived
+    db.session.flush()
+    record_audit(
+        "person.archive" if archived else "person.unarchive",
+        person,
+        {"archived": [not archived, archived]},
+    )
+    return True
+
+
+def persons_query(pole: Pole, q: str | None = None, include_archived: bool = False) -> Select:
+    """Persons of `pole` matching a search, sorted by name (for lists and exports)."""
+    stmt = select(Person).where(Person.pole_id == pole.id)
+    if q and fold(q):
+        stmt = stmt.where(Person.search_text.like(like_pattern(q), escape="\\"))
+    if not include_archived:
+        stmt = stmt.where(Person.archived.is_(False))
+    # search_text starts with the folded "last first": an accent- and case-insensitive order.
+    return stmt.order_by(Person.search_text, Person.id)

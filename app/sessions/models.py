@@ -102,3 +102,18 @@ class Attendance(IdMixin, PoleScopedMixin, db.Model):
 
     session: Mapped[AccompanimentSession] = relationship(back_populates="attendances")
     person: Mapped[Person] = relationship()
+
+
+class CalendarFeed(IdMixin, TimestampMixin, db.Model):
+    """A staff user's private iCalendar feed: the secret token in its URL.
+
+    Not pole-scoped: the feed is read without login, by token, before any pole is known.
+    Revoking deletes the row; regenerating replaces the token.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    user = relationship("User")

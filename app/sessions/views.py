@@ -1,1 +1,615 @@
-"""Views (built by the issue that owns this domain)."""
+"""Séances: logging, attendance, agenda, sign-in sheets, calendar feeds, public workshops."""
+
+import calendar as pycalendar
+from collections import OrderedDict
+from datetime import date, datetime, timedelta
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.accompaniments.models import Accompaniment
+from app.collectives.models import Collective
+from app.core.models import utcnow
+from app.core.pagination import paginate
+from app.core.permissions import ADVISOR, STAFF, admin_required, staff_required
+from app.core.scoping import get_or_404, set_pole_scope
+from app.core.sections import register_section
+from app.extensions import db, limiter
+from app.main.views import HOME_SECTIONS
+from app.people.models import Person
+from app.poles.models import FundingProgramme, Pole
+from app.sessions import bp, services
+from app.sessions.forms import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    ProgrammeForm,
+    PublicRegistrationForm,
+    SessionForm,
+)
+from app.sessions.models import ATTENDANCE_STATUSES, KINDS, AccompanimentSession, Attendance
+
+AGENDA_PER_PAGE = 100
+SIGNIN_BLANK_ROWS = 4
+
+
+@bp.app_context_processor
+def _session_labels():
+    return {
+        "session_kind_labels": KIND_LABELS,
+        "attendance_status_labels": STATUS_LABELS,
+        "attendance_statuses": ATTENDANCE_STATUSES,
+    }
+
+
+@bp.app_template_filter("session_time")
+def _session_time(value: datetime | None) -> str:
+    """09:30, in the pole's time zone (babel's zone is the pole's for staff)."""
+    return format_datetime(value, "HH:mm") if value else ""
+
+
+@bp.app_template_filter("session_month")
+def _session_month(value: date) -> str:
+    """« mars 2026 »."""
+    return format_date(value, "LLLL y")
+
+
+def _pole() -> Pole:
+    return current_user.pole
+
+
+def _local_today(pole: Pole) -> date:
+    return services.to_local(pole, utcnow()).date()
+
+
+# --- attendee rows carried by the two-step form -----------------------------------------------
+
+
+def _rows_from_request() -> "OrderedDict[int, str]":
+    """{person_id: status} from the posted attendee rows (bad values ignored)."""
+    rows: OrderedDict[int, str] = OrderedDict()
+    for raw in request.form.getlist("attendee"):
+        try:
+            person_id = int(raw)
+        except ValueError:
+            continue
+        status = request.form.get(f"status-{person_id}", "invited")
+        rows[person_id] = status if status in ATTENDANCE_STATUSES else "invited"
+    return rows
+
+
+def _rows_error(rows, starts_at: datetime | None) -> str | None:
+    future = starts_at is not None and starts_at > utcnow()
+    if future and any(status in ("present", "absent") for status in rows.values()):
+        return _("Cette séance est à venir : ses participant·es ne peuvent être qu'invité·es ou excusé·es.")
+    return None
+
+
+def _display_rows(pole: Pole, rows) -> list[tuple[Person, str]]:
+    persons = services.persons_by_id(pole, rows.keys())
+    return [(persons[pid], status) for pid, status in rows.items() if pid in persons]
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- log / edit a séance ----------------------------------------------------------------------
+
+
+def _initial_data(session: AccompanimentSession | None, pole: Pole) -> dict:
+    if session is None:
+        now_local = services.to_local(pole, utcnow())
+        return {
+            "kind": request.args.get("kind") if request.args.get("kind") in KINDS else "individual",
+            "day": now_local.date(),
+            "start_time": now_local.replace(minute=0, second=0, microsecond=0).time(),
+            "duration_minutes": 60,
+            "advisors": [current_user.id],
+            "accompaniments": [
+                i for i in (_int_or_none(v) for v in request.args.getlist("accompaniment")) if i
+            ],
+        }
+    local = services.to_local(pole, session.starts_at)
+    data = {k: getattr(session, k) for k in services.SCALAR_FIELDS if k != "starts_at"}
+    data.update(
+        day=local.date(),
+        start_time=local.time().replace(second=0, microsecond=0),
+        advisors=[u.id for u in session.advisors],
+        accompaniments=[a.id for a in session.accompaniments],
+        thematics=[t.id for t in session.thematics],
+    )
+    return data
+
+
+def _form_starts_at(form: SessionForm, pole: Pole) -> datetime | None:
+    if form.day.data and form.start_time.data and not form.day.errors and not form.start_time.errors:
+        return services.local_to_utc(pole, form.day.data, form.start_time.data)
+    return None
+
+
+def _session_form_page(session: AccompanimentSession | None):
+    pole = _pole()
+    linked = {}
+    if session is not None:
+        linked = {
+            "linked_accompaniment_ids": [a.id for a in session.accompaniments],
+            "linked_thematic_ids": [t.id for t in session.thematics],
+            "linked_programme_id": session.funding_programme_id,
+        }
+    search_results: list[Person] = []
+    form_error = None
+    if request.method == "GET":
+        form = SessionForm(pole, formdata=None, data=_initial_data(session, pole), **linked)
+        if session is not None:
+            rows = OrderedDict(
+                (a.person_id, a.status)
+                for a in sorted(session.attendances, key=lambda a: (a.person.last_name, a.person.first_name))
+            )
+        else:
+            rows = OrderedDict()
+            if form.accompaniments.data:
+                accs = db.session.scalars(
+                    select(Accompaniment).where(Accompaniment.id.in_(form.accompaniments.data))
+                ).all()
+                for person in services.prefill_persons(accs, form.day.data):
+                    rows[person.id] = services.default_status(_form_starts_at(form, pole))
+        return _render_form(form, session, rows, search_results, form_error)
+
+    form = SessionForm(pole, **linked)
+    rows = _rows_from_request()
+    starts_at = _form_starts_at(form, pole)
+    default = services.default_status(starts_at)
+    action = request.form.get("action", "save")
+    if request.form.get("add_person"):
+        action = "add"
+        person_id = _int_or_none(request.form["add_person"])
+        if person_id and person_id in services.persons_by_id(pole, [person_id]):
+            rows.setdefault(person_id, default)
+    elif request.form.get("remove_person"):
+        action = "remove"
+        rows.pop(_int_or_none(request.form["remove_person"]), None)
+
+    if action == "prefill":
+        ids = [i for i in (_int_or_none(v) for v in request.form.getlist("accompaniments")) if i]
+        accs = db.session.scalars(select(Accompaniment).where(Accompaniment.id.in_(ids))).all() if ids else []
+        on = services.to_local(pole, starts_at).date() if starts_at else _local_today(pole)
+        added = 0
+        for person in services.prefill_persons(accs, on):
+            if person.id not in rows:
+                rows[person.id] = default
+                added += 1
+        if not accs:
+            form_error = _("Choisissez d'abord un ou plusieurs dossiers.")
+        else:
+            flash(_("%(n)d participant·e(s) ajouté·e(s) depuis les dossiers.", n=added), "info")
+    elif action == "search":
+        search_results = services.search_persons(
+            pole, request.form.get("person_q", ""), exclude_ids=rows.keys()
+        )
+    elif action == "save":
+        valid = form.validate()
+        form_error = _rows_error(rows, starts_at)
+        if valid and form_error is None:
+            links = {
+                "advisor_ids": form.advisors.data,
+                "accompaniment_ids": form.accompaniments.data,
+                "thematic_ids": form.thematics.data,
+                "attendees": dict(rows),
+            }
+            try:
+                if session is None:
+                    session = services.create_session(pole, form.scalar_data(), **links)
+                    message = _("Séance enregistrée.")
+                else:
+                    services.update_session(session, form.scalar_data(), **links)
+                    message = _("Séance mise à jour.")
+            except services.SessionError as exc:
+                form_error = str(exc)
+            else:
+                db.session.commit()
+                flash(message, "success")
+                return redirect(url_for("sessions.detail", session_id=session.id))
+    return _render_form(form, session, rows, search_results, form_error)
+
+
+def _render_form(form, session, rows, search_results, form_error):
+    pole = _pole()
+    return render_template(
+        "sessions/form.html",
+        form=form,
+        session_obj=session,
+        rows=_display_rows(pole, rows),
+        search_results=search_results,
+        person_q=request.form.get("person_q", ""),
+        form_error=form_error,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    return _session_form_page(None)
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(session_id: int):
+    return _session_form_page(get_or_404(AccompanimentSession, session_id))
+
+
+def _load_session(session_id: int) -> AccompanimentSession:
+    session = get_or_404(AccompanimentSession, session_id)
+    # One query for the attendees and their persons (rather than one per attendee).
+    db.session.scalars(
+        select(Attendance).options(joinedload(Attendance.person)).where(Attendance.session_id == session.id)
+    ).all()
+    return session
+
+
+def _sorted_attendances(session: AccompanimentSession) -> list[Attendance]:
+    return sorted(
+        session.attendances, key=lambda a: (a.person.last_name.lower(), a.person.first_name.lower())
+    )
+
+
+@bp.route("/<int:session_id>")
+@staff_required
+def detail(session_id: int):
+    session = _load_session(session_id)
+    return render_template(
+        "sessions/detail.html",
+        s=session,
+        attendances=_sorted_attendances(session),
+        counts=services.attendance_counts([session.id])[session.id],
+        is_past=session.starts_at <= utcnow(),
+        local_day=services.to_local(_pole(), session.starts_at).date(),
+    )
+
+
+@bp.route("/<int:session_id>/presences", methods=["GET", "POST"])
+@staff_required
+def attendance(session_id: int):
+    session = _load_session(session_id)
+    pole = _pole()
+    if request.method == "POST":
+        rows = _rows_from_request()
+        if request.form.get("add_person"):
+            person_id = _int_or_none(request.form["add_person"])
+            if person_id:
+                rows.setdefault(person_id, services.default_status(session.starts_at))
+        if request.form.get("remove_person"):
+            rows.pop(_int_or_none(request.form["remove_person"]), None)
+        error = _rows_error(rows, session.starts_at)
+        if error:
+            flash(error, "error")
+        else:
+            changes = services.record_attendance(session, dict(rows))
+            db.session.commit()
+            flash(_("Présences enregistrées.") if changes else _("Aucun changement."), "success")
+            return redirect(url_for("sessions.attendance", session_id=session.id))
+    q = request.args.get("q", "").strip()
+    attendances = _sorted_attendances(session)
+    results = services.search_persons(pole, q, exclude_ids=[a.person_id for a in attendances]) if q else []
+    return render_template(
+        "sessions/attendance.html",
+        s=session,
+        rows=[(a.person, a.status) for a in attendances],
+        q=q,
+        search_results=results,
+    )
+
+
+# --- agenda -----------------------------------------------------------------------------------
+
+
+def _period(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """(first day, day after last, previous anchor, next anchor) of the week or month."""
+    if view == "month":
+        first = anchor.replace(day=1)
+        days = pycalendar.monthrange(first.year, first.month)[1]
+        end = first + timedelta(days=days)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        return first, end, previous, end
+    first = anchor - timedelta(days=anchor.weekday())
+    return first, first + timedelta(days=7), first - timedelta(days=7), first + timedelta(days=7)
+
+
+@bp.route("/")
+@bp.route("/agenda")
+@staff_required
+def agenda():
+    pole = _pole()
+    view = request.args.get("view") if request.args.get("view") in ("week", "month") else "week"
+    try:
+        anchor = date.fromisoformat(request.args.get("d", ""))
+    except ValueError:
+        anchor = _local_today(pole)
+    first, end, previous, following = _period(view, anchor)
+    advisor_id = _int_or_none(request.args.get("advisor"))
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    thematic_id = _int_or_none(request.args.get("thematic"))
+    start_utc, end_utc = services.local_day_bounds(pole, first, end)
+    page = paginate(
+        services.agenda_query(start_utc, end_utc, advisor_id=advisor_id, kind=kind, thematic_id=thematic_id),
+        per_page=AGENDA_PER_PAGE,
+    )
+    counts = services.attendance_counts([s.id for s in page.items])
+    days: OrderedDict[date, list] = OrderedDict()
+    for s in page.items:
+        days.setdefault(services.to_local(pole, s.starts_at).date(), []).append(s)
+    filters = {"view": view, "advisor": advisor_id or "", "kind": kind or "", "thematic": thematic_id or ""}
+    return render_template(
+        "sessions/agenda.html",
+        view=view,
+        first=first,
+        last=end - timedelta(days=1),
+        previous=previous,
+        following=following,
+        today=_local_today(pole),
+        page=page,
+        days=days,
+        counts=counts,
+        now=utcnow(),
+        filters=filters,
+        advisors=services.staff_users(pole),
+        thematics=services.pole_thematics(pole),
+        unfilled=services.unfilled_sessions(pole, advisor_id=advisor_id),
+    )
+
+
+def _home_context() -> dict:
+    advisor_id = current_user.id if current_user.role == ADVISOR else None
+    return {"unfilled": services.unfilled_sessions(current_user.pole, advisor_id=advisor_id, limit=10)}
+
+
+HOME_SECTIONS.append((STAFF, "sessions/_home_unfilled.html", _home_context))
+
+
+# --- regularity and attendance history (partials the collective/person pages can include) -----
+
+
+def regularity_context(collective: Collective) -> dict:
+    return {"regularity": services.regularity_for_collective(collective)}
+
+
+def person_attendance_context(person: Person) -> dict:
+    return {
+        "person": person,
+        "history": paginate(services.person_attendance_query(person), per_page=50),
+        "totals": services.person_attendance_totals(person),
+    }
+
+
+@bp.route("/collectives/<int:collective_id>/regularite")
+@staff_required
+def collective_regularity(collective_id: int):
+    collective = get_or_404(Collective, collective_id)
+    return render_template(
+        "sessions/regularity.html", collective=collective, **regularity_context(collective)
+    )
+
+
+@bp.route("/personnes/<int:person_id>/presences")
+@staff_required
+def person_attendance(person_id: int):
+    person = get_or_404(Person, person_id)
+    return render_template("sessions/person_attendance.html", **person_attendance_context(person))
+
+
+# --- sign-in sheet ----------------------------------------------------------------------------
+
+
+def _signin_html(session: AccompanimentSession, for_pdf: bool) -> str:
+    return render_template(
+        "sessions/signin_sheet.html",
+        s=session,
+        pole=_pole(),
+        attendances=_sorted_attendances(session),
+        blank_rows=range(SIGNIN_BLANK_ROWS),
+        for_pdf=for_pdf,
+    )
+
+
+@bp.route("/<int:session_id>/emargement")
+@staff_required
+def signin_sheet_html(session_id: int):
+    return _signin_html(_load_session(session_id), for_pdf=False)
+
+
+@bp.route("/<int:session_id>/emargement.pdf")
+@staff_required
+def signin_sheet(session_id: int):
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    session = _load_session(session_id)
+    html = _signin_html(session, for_pdf=True)
+    static_root = current_app.static_folder.rstrip("/") + "/"
+    # Only local files (the app's static folder) are read: no network access while rendering.
+    pdf = HTML(
+        string=html, base_url=static_root, url_fetcher=URLFetcher(allowed_protocols=("file",))
+    ).write_pdf()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    day = services.to_local(_pole(), session.starts_at).date().isoformat()
+    response.headers["Content-Disposition"] = f'inline; filename="emargement-{day}-{session.id}.pdf"'
+    return response
+
+
+# --- funding programmes (admin) ---------------------------------------------------------------
+
+
+@bp.route("/programmes", methods=["GET", "POST"])
+@admin_required
+def programmes():
+    pole = _pole()
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        try:
+            services.create_programme(pole, form.name.data)
+        except services.SessionError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Programme ajouté."), "success")
+            return redirect(url_for("sessions.programmes"))
+    return render_template(
+        "sessions/programmes.html", form=form, programmes=services.funding_programmes(pole)
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/rename", methods=["POST"])
+@admin_required
+def rename_programme(programme_id: int):
+    programme = get_or_404(FundingProgramme, programme_id)
+    try:
+        services.rename_programme(programme, request.form.get("name", ""))
+    except services.SessionError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Programme renommé."), "success")
+    return redirect(url_for("sessions.programmes"))
+
+
+@bp.route("/programmes/<int:programme_id>/active", methods=["POST"])
+@admin_required
+def toggle_programme(programme_id: int):
+    programme = get_or_404(FundingProgramme, programme_id)
+    services.set_programme_active(programme, not programme.active)
+    db.session.commit()
+    flash(_("Programme réactivé.") if programme.active else _("Programme désactivé."), "success")
+    return redirect(url_for("sessions.programmes"))
+
+
+# --- calendar feed ----------------------------------------------------------------------------
+
+
+@bp.route("/agenda/abonnement")
+@staff_required
+def calendar():
+    feed = services.calendar_feed(current_user)
+    url = url_for("sessions.ical_feed", token=feed.token, _external=True) if feed else None
+    return render_template("sessions/calendar.html", feed_url=url)
+
+
+@bp.route("/agenda/abonnement/regenerer", methods=["POST"])
+@staff_required
+def regenerate_calendar():
+    services.regenerate_calendar_feed(current_user)
+    db.session.commit()
+    flash(_("Nouvelle adresse d'abonnement créée : l'ancienne ne fonctionne plus."), "success")
+    return redirect(url_for("sessions.calendar"))
+
+
+@bp.route("/agenda/abonnement/revoquer", methods=["POST"])
+@staff_required
+def revoke_calendar():
+    services.revoke_calendar_feed(current_user)
+    db.session.commit()
+    flash(_("Abonnement révoqué."), "success")
+    return redirect(url_for("sessions.calendar"))
+
+
+@bp.route("/ical/<token>.ics")
+def ical_feed(token: str):
+    user = services.user_for_feed_token(token)
+    if user is None:
+        abort(404)
+    pole = db.session.get(Pole, user.pole_id)
+    set_pole_scope(pole.id)
+    body = services.build_calendar(
+        user, pole, lambda s: url_for("sessions.detail", session_id=s.id, _external=True)
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- public workshops (no login) --------------------------------------------------------------
+
+
+def _public_pole(pole_slug: str) -> Pole:
+    pole = db.session.scalar(select(Pole).where(Pole.slug == pole_slug))
+    if pole is None:
+        abort(404)
+    set_pole_scope(pole.id)  # an anonymous request sees nothing otherwise
+    return pole
+
+
+def public_workshops(pole_slug: str):
+    pole = _public_pole(pole_slug)
+    workshops = db.session.scalars(services.published_upcoming_query(pole).limit(200)).all()
+    taken = services.seats_taken([w.id for w in workshops])
+    return render_template(
+        "sessions/public_list.html",
+        pole=pole,
+        workshops=workshops,
+        taken=taken,
+        is_full=services.is_full,
+        local=lambda value: services.to_local(pole, value),
+    )
+
+
+def public_register(pole_slug: str, session_id: int):
+    pole = _public_pole(pole_slug)
+    workshop = db.session.scalar(
+        services.published_upcoming_query(pole).where(AccompanimentSession.id == session_id)
+    )
+    if workshop is None:
+        abort(404)
+    form = PublicRegistrationForm()
+    full = services.is_full(workshop, services.seats_taken([workshop.id])[workshop.id])
+    if not full and form.validate_on_submit():
+        outcome = services.register_publicly(
+            workshop, form.first_name.data, form.last_name.data, form.email.data, _local_today(pole)
+        )
+        if outcome is services.Registration.REGISTERED:
+            db.session.commit()
+            flash(_("Votre inscription est enregistrée. À bientôt !"), "success")
+        elif outcome is services.Registration.DUPLICATE:
+            flash(_("Vous êtes déjà inscrit·e à cet atelier : inutile de vous réinscrire."), "info")
+        else:
+            flash(_("Désolé, cet atelier est complet."), "warning")
+        return redirect(url_for("sessions.public_register", pole_slug=pole.slug, session_id=workshop.id))
+    return render_template(
+        "sessions/public_register.html",
+        pole=pole,
+        w=workshop,
+        form=form,
+        full=full,
+        local=lambda value: services.to_local(pole, value),
+    )
+
+
+def _public_limit() -> str:
+    return current_app.config.get("PUBLIC_REGISTRATION_RATE_LIMIT", "5 per minute")
+
+
+public_register = limiter.limit(_public_limit, methods=["POST"])(public_register)
+
+
+@bp.record_once
+def _register_public_routes(state):
+    """The public pages live outside /sessions: /p/<pole>/ateliers."""
+    state.app.add_url_rule(
+        "/p/<pole_slug>/ateliers", endpoint="sessions.public_workshops", view_func=public_workshops
+    )
+    state.app.add_url_rule(
+        "/p/<pole_slug>/ateliers/<int:session_id>",
+        endpoint="sessions.public_register",
+        view_func=public_register,
+        methods=["GET", "POST"],
+    )
+
+
+register_section("collective", "sessions/_regularity_section.html", regularity_context, order=30)
+register_section("person", "sessions/_person_attendance_section.html", person_attendance_context, order=40)
