@@ -1,6 +1,6 @@
 """The regional view: each pole's monthly headline figures, and their total, for one month
 and for the year to date. Only counts and rates: no name, no email, no free text. Counts of
-persons from 1 to 2 are shown as "< 3" (0 stays 0: it discloses nobody).
+persons under 3 (0, 1 or 2) are shown as "< 3", so an empty cell cannot be told from a small one.
 
 The regional coordinator has no pole, so the automatic pole scope would hide everything:
 queries run with `execution_options(all_poles=True)` and group by pole explicitly. Month
@@ -129,8 +129,8 @@ def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int
 
 
 def mask(count: int) -> int | str:
-    """A count of persons as published: 1 and 2 become "< 3"."""
-    return SMALL_COUNT if 0 < count < 3 else count
+    """A count of persons as published: any count under 3 becomes "< 3"."""
+    return SMALL_COUNT if count < 3 else count
 
 
 def _published(raw: dict[str, int]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def test_regional_figures_per_pole_total_and_small_counts(two_poles):
     assert mine["year_to_date"]["requests"] == 5 and mine["year_to_date"]["referrals"] == 6
     assert theirs["month"]["requests"] == "< 3"
     assert theirs["month"]["sessions"] == 4 and theirs["month"]["distinct_participants"] == 5
-    assert theirs["month"]["referrals"] == 0  # zero discloses nobody
+    assert theirs["month"]["referrals"] == "< 3"  # 0 is under 3 too
     assert theirs["month"]["satisfaction_mean"] is None
     total = result["total"]["month"]
     assert total["requests"] == 4 and total["sessions"] == 7 and total["distinct_participants"] == 7
@@ -110,3 +110,12 @@ def test_poles_in_other_time_zones_use_their_own_month(db):
     f.SessionFactory(pole=reunion, starts_at=paris(2026, 10, 31, 20, 30))
     entry = next(e for e in regional_report(MONTH)["poles"] if e["pole"] == reunion.slug)
     assert entry["month"]["sessions"] == 1
+
+
+def test_regional_past_month_does_not_move(two_poles):
+    pole, other = two_poles
+    before = regional_report(MONTH)
+    f.RequestFactory(pole=other, received_on=date(2026, 11, 1))
+    f.SessionFactory(pole=pole, starts_at=paris(2026, 11, 1, 0, 0))
+    f.AccompanimentFactory(pole=pole, person_id=f.PersonFactory(pole=pole).id, started_on=date(2026, 11, 3))
+    assert regional_report(MONTH) == before
