@@ -5,11 +5,17 @@ comma, formula neutralising; XlsxWriter with strings_to_formulas off, bold heade
 as numbers).
 """
 
+import logging
+
 from flask import Response
 
 from app.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE
 from app.core.exports import csv_bytes as csv_bytes  # re-exported: formats.py writes through these
 from app.core.exports import xlsx_bytes as xlsx_bytes
+
+# WeasyPrint logs each layout step at INFO: keep stderr of `flask report` for real messages.
+for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 MIME = {
     "json": "application/json",

@@ -321,15 +321,33 @@ def _accompaniments_section(pole_id: int, period: Period, f: _Filters) -> dict:
             flag(active_cond),
         ).where(*conds)
     )
-    # Stage of each active dossier at month end, from its stage transitions.
+    # Stage of each active dossier at month end, from its stage transitions: the target of the
+    # latest one on or before the last day, else the origin of the first later one; a dossier
+    # with no transition at all never changed stage, so its current stage is that stage.
     transition = aliased(StageTransition)
-    stage_then = (
+    later = aliased(StageTransition)
+    reached = (
         select(transition.to_stage_id)
         .where(transition.accompaniment_id == Accompaniment.id, transition.transitioned_on <= period.last)
         .order_by(transition.transitioned_on.desc(), transition.id.desc())
         .limit(1)
         .correlate(Accompaniment)
         .scalar_subquery()
+    )
+    left_later = (
+        select(later.from_stage_id)
+        .where(later.accompaniment_id == Accompaniment.id, later.transitioned_on > period.last)
+        .order_by(later.transitioned_on, later.id)
+        .limit(1)
+        .correlate(Accompaniment)
+        .scalar_subquery()
+    )
+    has_history = (
+        select(StageTransition.id).where(StageTransition.accompaniment_id == Accompaniment.id).exists()
+    )
+    stage_then = case(
+        (~has_history, Accompaniment.current_stage_id),
+        else_=func.coalesce(reached, left_later),
     )
     stages = select(stage_then.label("stage_id")).where(*conds, active_cond).subquery()
     by_stage_rows = _rows(

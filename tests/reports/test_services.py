@@ -133,3 +133,29 @@ def test_query_count_does_not_grow_with_records(scenario, other_pole, count_quer
     with count_queries() as full:
         monthly_report(scenario.pole, MONTH)
     assert full.count == empty.count <= 25
+
+
+def test_stage_at_month_end_comes_from_the_transitions(pole):
+    template = f.TemplateFactory(pole=pole)
+    accueil, diagnostic, emergence = (
+        f.StageFactory(pole=pole, template_id=template.id, name=name, position=n)
+        for n, name in enumerate(("Accueil", "Diagnostic partagé", "Émergence"))
+    )
+    person = f.PersonFactory(pole=pole)
+    # Never changed stage: its current stage is its stage at any time.
+    f.AccompanimentFactory(
+        pole=pole, person_id=person.id, started_on=date(2026, 9, 1), current_stage_id=emergence.id
+    )
+    # Moved Accueil -> Diagnostic after the month: it was still at Accueil on 31 October.
+    moved = f.AccompanimentFactory(
+        pole=pole, person_id=person.id, started_on=date(2026, 9, 1), current_stage_id=diagnostic.id
+    )
+    f.StageTransitionFactory(
+        pole=pole,
+        accompaniment_id=moved.id,
+        from_stage_id=accueil.id,
+        to_stage_id=diagnostic.id,
+        transitioned_on=date(2026, 11, 4),
+    )
+    by_stage = monthly_report(pole, MONTH)["accompaniments"]["by_stage"]
+    assert by_stage == [{"stage": "Accueil", "count": 1}, {"stage": "Émergence", "count": 1}]
