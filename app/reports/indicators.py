@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 
 from app.accompaniments.models import Accompaniment, StageTransition
 from app.collectives.models import Collective, Membership
@@ -129,10 +129,29 @@ def _reached_stage(pole: Pole, period: Period, f: _Filters, stage: Stage | None)
     )
 
 
+def _collective_sessions(pole: Pole, period: Period, f: _Filters):
+    """Subquery (collective_id, session_id, starts_at): the period's séances of each collective,
+    i.e. naming it or serving one of its dossiers (as app.sessions.services.collective_sessions)."""
+    conds = _session_conds(pole.id, period, f)
+    named = select(
+        AccompanimentSession.collective_id.label("collective_id"),
+        AccompanimentSession.id.label("session_id"),
+        AccompanimentSession.starts_at.label("starts_at"),
+    ).where(*conds, AccompanimentSession.collective_id.isnot(None))
+    via_dossier = (
+        select(Accompaniment.collective_id, AccompanimentSession.id, AccompanimentSession.starts_at)
+        .join(session_accompaniments, session_accompaniments.c.session_id == AccompanimentSession.id)
+        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
+        .where(*conds, Accompaniment.collective_id.isnot(None))
+    )
+    return union(named, via_dossier).subquery()
+
+
 def _regularity(pole: Pole, period: Period, f: _Filters) -> dict:
-    day = _utc_day(AccompanimentSession.starts_at)
+    held = _collective_sessions(pole, period, f)
+    day = _utc_day(held.c.starts_at)
     present = and_(
-        Attendance.session_id == AccompanimentSession.id,
+        Attendance.session_id == held.c.session_id,
         Attendance.person_id == Membership.person_id,
         Attendance.status == "present",
     )
@@ -141,24 +160,15 @@ def _regularity(pole: Pole, period: Period, f: _Filters) -> dict:
             Membership.collective_id,
             Collective.name,
             Membership.id,
-            func.count(distinct(AccompanimentSession.id)),
+            func.count(distinct(held.c.session_id)),
             func.count(distinct(Attendance.id)),
         )
         .select_from(Membership)
         .join(Collective, Collective.id == Membership.collective_id)
         .join(
-            AccompanimentSession,
+            held,
             and_(
-                or_(
-                    AccompanimentSession.collective_id == Membership.collective_id,
-                    AccompanimentSession.id.in_(
-                        select(session_accompaniments.c.session_id)
-                        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
-                        .where(Accompaniment.collective_id == Membership.collective_id)
-                        .correlate(Membership)
-                    ),
-                ),
-                *_session_conds(pole.id, period, f),
+                held.c.collective_id == Membership.collective_id,
                 or_(Membership.joined_on.is_(None), day >= Membership.joined_on),
                 or_(Membership.left_on.is_(None), day < Membership.left_on),
             ),
