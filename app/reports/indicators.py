@@ -110,7 +110,7 @@ def _stage(pole: Pole, stage_id: int | None) -> Stage | None:
     if stage_id is not None:
         found = next((s for s in stages if s.id == stage_id), None)
         if found is None:
-            raise ReportError(_("Étape inconnue pour ce pôle."))
+            raise ReportError(_("Étape inconnue pour ce pôle."), field="stage")
         return found
     return next((s for s in stages if fold(s.name) == "structuration"), None)
 
@@ -334,12 +334,14 @@ def funder_indicators(
 ) -> dict[str, Any]:
     """The funder indicators of `pole` from `start` to `end` (dates included)."""
     default_start, default_end = default_period(pole.timezone)
-    first = parse_day(start, _("Date de début")) if isinstance(start, str) else (start or default_start)
-    last = parse_day(end, _("Date de fin")) if isinstance(end, str) else (end or default_end)
+    first = (
+        parse_day(start, _("Date de début"), "start") if isinstance(start, str) else (start or default_start)
+    )
+    last = parse_day(end, _("Date de fin"), "end") if isinstance(end, str) else (end or default_end)
     if last < first:
-        raise ReportError(_("La date de fin doit suivre la date de début."))
+        raise ReportError(_("La date de fin doit suivre la date de début."), field="end")
     if (last - first).days > 3660:
-        raise ReportError(_("La période ne peut pas dépasser dix ans."))
+        raise ReportError(_("La période ne peut pas dépasser dix ans."), field="start")
     f = _Filters(pole, programme_id, advisor_id)
     period = Period(first, last, pole.timezone)
     stage = _stage(pole, stage_id)

@@ -12,7 +12,14 @@ MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class ReportError(ValueError):
-    """Bad report parameters; the message is French and shown to the user as is."""
+    """Bad report parameters; the message is French and shown to the user as is.
+
+    `field` names the form field at fault ("month", "start", "end", "programme"…), if any.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,8 @@ def parse_month(value: str | None) -> tuple[int, int]:
             _(
                 "Mois invalide : « %(value)s ». Format attendu : AAAA-MM (par exemple 2026-10).",
                 value=value or "",
-            )
+            ),
+            field="month",
         )
     return int(match.group(1)), int(match.group(2))
 
@@ -74,7 +82,7 @@ def previous_month_key(zone: str) -> str:
     return month_key(*shift_month(today.year, today.month, -1))
 
 
-def parse_day(value: str | None, label: str) -> date:
+def parse_day(value: str | None, label: str, field: str | None = None) -> date:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError as exc:
@@ -83,5 +91,6 @@ def parse_day(value: str | None, label: str) -> date:
                 "%(label)s invalide : « %(value)s ». Format attendu : AAAA-MM-JJ.",
                 label=label,
                 value=value or "",
-            )
+            ),
+            field=field,
         ) from exc

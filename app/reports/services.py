@@ -101,13 +101,13 @@ class _Filters:
                 .execution_options(all_poles=True)
             ).scalar_one_or_none()
             if self.programme is None:
-                raise ReportError(_("Programme de financement inconnu pour ce pôle."))
+                raise ReportError(_("Programme de financement inconnu pour ce pôle."), field="programme")
         if advisor_id is not None:
             self.advisor = db.session.execute(
                 select(User).where(User.id == advisor_id, User.pole_id == pole.id)
             ).scalar_one_or_none()
             if self.advisor is None:
-                raise ReportError(_("Accompagnateur·rice inconnu·e pour ce pôle."))
+                raise ReportError(_("Accompagnateur·rice inconnu·e pour ce pôle."), field="advisor")
         self.programme_id = programme_id
         self.advisor_id = advisor_id
 

@@ -41,6 +41,13 @@ def _audit_download(report: str, fmt: str, params: dict) -> None:
     db.session.commit()
 
 
+def _mark_field(form, exc: ReportError) -> None:
+    """Show the error under the field at fault too (the page also shows it at the top)."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [str(exc)]
+
+
 def _error_response(fmt: str, message: str, template: str, **context):
     if fmt == "html":
         return render_template(template, error=message, **context), 400
@@ -75,7 +82,7 @@ def _monthly(fmt: str):
     try:
         report = monthly_report(pole, month, programme_id=programme_id, advisor_id=advisor_id)
     except ReportError as exc:
-        form.month.errors = [str(exc)]
+        _mark_field(form, exc)
         return _error_response(fmt, str(exc), "reports/monthly.html", form=form, report=None)
     month = report["month"]
     filters = {"programme": form.programme.data or None, "advisor": form.advisor.data or None}
@@ -127,6 +134,7 @@ def indicators():
     try:
         result = funder_indicators(pole, **params)
     except ReportError as exc:
+        _mark_field(form, exc)
         return _error_response(fmt, str(exc), "reports/indicators.html", form=form, result=None)
     form.start.data, form.end.data = result["start"], result["end"]
     args = {
@@ -165,7 +173,7 @@ def regional():
     try:
         result = regional_report(month)
     except ReportError as exc:
-        form.month.errors = [str(exc)]
+        _mark_field(form, exc)
         return _error_response(fmt, str(exc), "reports/regional.html", form=form, result=None)
     month = result["month"]
     if fmt == "html":
