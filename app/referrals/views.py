@@ -194,7 +194,7 @@ def new():
     prefill = Prefill()
     pole = current_user.pole
     filtering = request.method == "GET" and "filter" in request.args
-    form = ReferralForm(formdata=request.args if filtering else None)
+    form = ReferralForm(formdata=request.args) if filtering else ReferralForm()
     if prefill.fixed:
         del form.accompaniment_id, form.person_id, form.collective_id
     else:
