@@ -5,7 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment
@@ -322,7 +322,6 @@ def _render_detail(referral, status_form=None, comment_form=None, follow_up_form
             comment_form=comment_form or CommentForm(prefix="comment"),
             follow_up_form=follow_up_form
             or FollowUpForm(prefix="follow", data={"follow_up_on": referral.follow_up_on}),
-            contact=services.beneficiary_contact(referral) if referral.consent_to_share else None,
             is_open=referral.status in OPEN_STATUSES,
             **_labels(),
         ),
@@ -456,7 +455,7 @@ def _partner_referral_or_404(referral_id: int) -> Referral:
     if (
         current_user.structure_id is None
         or referral.partner_id != current_user.structure_id
-        or referral.status == "proposed"
+        or referral.sent_on is None
     ):
         abort(404)
     return referral
@@ -467,7 +466,7 @@ def _partner_referral_or_404(referral_id: int) -> Referral:
 def partner_index():
     stmt = (
         select(Referral)
-        .where(Referral.partner_id == (current_user.structure_id or 0), Referral.status != "proposed")
+        .where(Referral.partner_id == (current_user.structure_id or 0), Referral.sent_on.is_not(None))
         .options(
             joinedload(Referral.person), joinedload(Referral.collective), selectinload(Referral.thematics)
         )
@@ -524,4 +523,14 @@ def _home_context() -> dict:
     return {"chase_due": due, "chase_to_close": to_close}
 
 
+def _partner_home_context() -> dict:
+    waiting = db.session.scalar(
+        select(func.count(Referral.id)).where(
+            Referral.partner_id == (current_user.structure_id or 0), Referral.status == "sent"
+        )
+    )
+    return {"waiting": waiting or 0}
+
+
 HOME_SECTIONS.append((STAFF, "referrals/_home_section.html", _home_context))
+HOME_SECTIONS.append(((PARTNER,), "referrals/_partner_home_section.html", _partner_home_context))

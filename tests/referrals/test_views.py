@@ -248,12 +248,16 @@ def test_partner_sees_only_their_structure_orientations(
 ):
     mine = make_referral(pole, advisor, partner, path=("sent",))
     not_sent = make_referral(pole, advisor, partner)
+    dropped = make_referral(pole, advisor, partner, path=("no_follow_up",))
     elsewhere = make_referral(pole, advisor, path=("sent",))
     login_as(partner_user)
     body = text(client.get("/referrals/partner"))
     assert f'/referrals/partner/{mine.id}"' in body
     assert f'/referrals/partner/{elsewhere.id}"' not in body
     assert f'/referrals/partner/{not_sent.id}"' not in body
+    assert f'/referrals/partner/{dropped.id}"' not in body
+    assert client.get(f"/referrals/partner/{dropped.id}").status_code == 404
+    assert "1 orientation(s) en attente de votre réponse" in text(client.get("/"))
     assert client.get(f"/referrals/partner/{mine.id}").status_code == 200
     assert client.get(f"/referrals/partner/{elsewhere.id}").status_code == 404
     assert client.get(f"/referrals/partner/{not_sent.id}").status_code == 404
@@ -414,4 +418,8 @@ def test_other_pole_records_answer_404_everywhere(client, db, pole, other_pole, 
     mine_referral = make_referral(pole, admin, path=("sent",))
     login_as(their_partner_user)
     assert client.get(f"/referrals/partner/{mine_referral.id}").status_code == 404
+    assert client.post(f"/referrals/partner/{mine_referral.id}", data={}).status_code == 404
+    comment = client.post(f"/referrals/partner/{mine_referral.id}/comment", data={"comment-comment": "x"})
+    assert comment.status_code == 404
+    assert f'/referrals/partner/{mine_referral.id}"' not in text(client.get("/referrals/partner"))
     assert client.get(f"/referrals/partner/{theirs.id}").status_code == 200
