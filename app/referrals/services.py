@@ -212,12 +212,17 @@ def change_referral_status(
             ),
             "status",
         )
-    _check_change_date(referral, on, pole_today(_pole_of(referral)))
+    pole = _pole_of(referral)
+    _check_change_date(referral, on, pole_today(pole))
     if status == "declined" and decline_reason not in DECLINE_REASONS:
         raise ReferralError(_("Indiquez le motif du refus."), "decline_reason")
     referral.status = status
     if status == "sent":
         referral.sent_on = on
+    if status in ("sent", "accepted"):
+        # The next chase comes the pole's follow-up delay after this step, not before.
+        next_follow_up = on + timedelta(days=pole.referral_follow_up_days)
+        referral.follow_up_on = max(referral.follow_up_on or next_follow_up, next_follow_up)
     if status == "declined":
         referral.decline_reason = decline_reason
     if outcome and outcome.strip():

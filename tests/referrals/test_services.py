@@ -102,6 +102,7 @@ def test_back_dated_changes_never_before_the_referral_or_the_previous_change_nor
         ("sent", date(2026, 4, 3)),
         ("accepted", date(2026, 4, 8)),
     ]
+    assert referral.follow_up_on == date(2026, 4, 18)  # the chase follows the last step
     # Today, in the pole's time zone, is allowed.
     services.change_referral_status(referral, "completed", on=date(2026, 4, 15), by=advisor)
 
