@@ -108,7 +108,10 @@ def refer_to_partner(
         person, collective = accompaniment.person, accompaniment.collective
     elif request is not None and person is None and collective is None:
         person, collective = request.person, request.collective
-    if (person is None) == (collective is None):
+    records = (accompaniment, request, person, collective)
+    if (person is None) == (collective is None) or any(
+        r is not None and r.pole_id != pole.id for r in records
+    ):
         raise ReferralError(
             _("Choisissez un bénéficiaire : un dossier, une personne ou un collectif (un seul)."),
             "beneficiary",

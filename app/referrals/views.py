@@ -47,8 +47,6 @@ else:
     if services.referral_timeline_entries not in TIMELINE_PROVIDERS:
         TIMELINE_PROVIDERS.append(services.referral_timeline_entries)
 
-BENEFICIARY_ARGS = ("accompaniment_id", "request_id", "person_id", "collective_id")
-
 
 def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "decline_labels": DECLINE_REASON_LABELS}
@@ -313,6 +311,15 @@ def _apply_status_form(referral: Referral, form: StatusChangeForm, allowed=None)
     return True
 
 
+def _apply_comment_form(referral: Referral, form: CommentForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    services.comment_referral(referral, by=current_user, comment=form.comment.data)
+    db.session.commit()
+    flash(_("Commentaire ajouté."), "success")
+    return True
+
+
 def _render_detail(referral, status_form=None, comment_form=None, follow_up_form=None, code=200):
     return (
         render_template(
@@ -350,10 +357,7 @@ def change_status(referral_id: int):
 def comment(referral_id: int):
     referral = _load_referral(referral_id)
     form = CommentForm(prefix="comment")
-    if form.validate_on_submit():
-        services.comment_referral(referral, by=current_user, comment=form.comment.data)
-        db.session.commit()
-        flash(_("Commentaire ajouté."), "success")
+    if _apply_comment_form(referral, form):
         return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _render_detail(referral, comment_form=form, code=422)
 
@@ -507,10 +511,7 @@ def partner_detail(referral_id: int):
 def partner_comment(referral_id: int):
     referral = _partner_referral_or_404(referral_id)
     form = CommentForm(prefix="comment")
-    if form.validate_on_submit():
-        services.comment_referral(referral, by=current_user, comment=form.comment.data)
-        db.session.commit()
-        flash(_("Commentaire ajouté."), "success")
+    if _apply_comment_form(referral, form):
         return redirect(url_for("referrals.partner_detail", referral_id=referral.id))
     return _render_partner_detail(referral, comment_form=form, code=422)
 

@@ -172,6 +172,10 @@ def test_refer_checks_beneficiary_date_and_partner(db, pole, other_pole, advisor
             person=person,
             follow_up_on=today - timedelta(1),
         )
+    with pytest.raises(services.ReferralError, match="bénéficiaire"):
+        services.refer_to_partner(
+            pole, advisor, partner=partner, referred_on=today, person=PersonFactory(pole_id=other_pole.id)
+        )
     not_partner = PartnerFactory(pole_id=pole.id, is_partner=False)
     theirs = PartnerFactory(pole_id=other_pole.id)
     for structure in (not_partner, theirs):
