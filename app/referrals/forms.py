@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.referrals.models import DECLINE_REASON_LABELS, DECLINE_REASONS, STATUS_LABELS, STATUSES
 
@@ -37,6 +38,8 @@ class ReferralForm(FlaskForm):
         _l("Thématiques"),
         coerce=int,
         choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
         description=_l("Les partenaires qui les proposent apparaissent en premier (bouton « Filtrer »)."),
     )
     partner_id = SelectField(

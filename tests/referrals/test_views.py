@@ -106,7 +106,10 @@ def test_new_from_dossier_preselects_its_thematics(client, db, pole, advisor, lo
     dossier = AccompanimentFactory(pole_id=pole.id, person_id=person.id, title="Tiers-lieu", thematics=[gov])
     login_as(advisor)
     body = text(client.get(f"/referrals/new?accompaniment_id={dossier.id}"))
-    assert "Tiers-lieu" in body and f'<option selected value="{gov.id}">' in body
+    assert (
+        "Tiers-lieu" in body
+        and f'checked id="thematics-0" name="thematics" type="checkbox" value="{gov.id}"' in body
+    )
 
 
 @freeze_time("2026-05-12 10:00:00")
@@ -423,3 +426,31 @@ def test_other_pole_records_answer_404_everywhere(client, db, pole, other_pole, 
     assert comment.status_code == 404
     assert f'/referrals/partner/{mine_referral.id}"' not in text(client.get("/referrals/partner"))
     assert client.get(f"/referrals/partner/{theirs.id}").status_code == 200
+
+
+# --- Partials for other domains' pages ------------------------------------------------------
+
+
+def test_timeline_entries_and_partner_stats_render(app, db, pole, advisor, partner, partner_user):
+    from flask import render_template_string
+
+    from app.referrals import services
+
+    person = PersonFactory(pole_id=pole.id)
+    dossier = AccompanimentFactory(pole_id=pole.id, person_id=person.id)
+    referral = make_referral(pole, advisor, partner, accompaniment=dossier, path=("sent",))
+    services.change_referral_status(
+        referral, "accepted", on=referral.referred_on, by=partner_user, comment="RDV fixé"
+    )
+    with app.test_request_context():
+        html = [
+            render_template_string("{% include template %}", template=template, obj=obj)
+            for _day, _kind, template, obj in services.referral_timeline_entries(dossier)
+        ]
+        stats = render_template_string(
+            '{% include "referrals/_partner_stats.html" %}', stats=services.partner_stats(partner)
+        )
+    assert "Orientation vers DLA Ille-et-Vilaine" in html[0]
+    assert "envoyée" in html[1]
+    assert "acceptée" in html[2] and "Gaëlle Morvan" in html[2] and "RDV fixé" in html[2]
+    assert "<td>1</td><td>1</td><td>0</td>" in stats.replace("\n", "")
