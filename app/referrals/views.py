@@ -15,6 +15,7 @@ from app.collectives.models import Collective
 from app.core.pagination import paginate
 from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
 from app.core.scoping import get_or_404
+from app.core.sections import register_section
 from app.extensions import db
 from app.main.views import HOME_SECTIONS
 from app.people.models import Person
@@ -535,3 +536,35 @@ def _partner_home_context() -> dict:
 
 HOME_SECTIONS.append((STAFF, "referrals/_home_section.html", _home_context))
 HOME_SECTIONS.append(((PARTNER,), "referrals/_partner_home_section.html", _partner_home_context))
+
+
+# Blocks on other domains' record pages ----------------------------------------------------
+
+
+def _partner_stats_section(structure: Structure) -> dict | None:
+    if not structure.is_partner:
+        return None
+    return {"stats": services.partner_stats(structure)}
+
+
+def _referrals_of(column, record_id: int) -> dict:
+    rows = db.session.scalars(
+        select(Referral)
+        .where(column == record_id)
+        .options(joinedload(Referral.partner))
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(50)
+    ).all()
+    return {"referrals": rows, "status_labels": STATUS_LABELS}
+
+
+register_section("structure", "referrals/_partner_stats_section.html", _partner_stats_section, order=30)
+register_section(
+    "person", "referrals/_referrals_section.html", lambda p: _referrals_of(Referral.person_id, p.id), order=50
+)
+register_section(
+    "collective",
+    "referrals/_referrals_section.html",
+    lambda c: _referrals_of(Referral.collective_id, c.id),
+    order=50,
+)
