@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, PoleScopedMixin, UTCDateTime, utcnow
 from app.extensions import db
@@ -63,3 +63,5 @@ class SkillRound(IdMixin, PoleScopedMixin, db.Model):
     opened_on: Mapped[date]
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    opened_by = relationship("User")
