@@ -653,7 +653,7 @@ class ProgressChart:
 
 def progression_chart(progress: list[ThematicProgress]) -> ProgressChart:
     """Per thematic: its name on a line, then the first and last mean levels as two bars."""
-    plot_x, plot_width, bar_h, gap = 8, 272, 14, 4
+    plot_x, plot_width, bar_h, gap = 4, 212, 14, 4
     y = 8
     labels, bars = [], []
     for item in progress:
@@ -665,7 +665,7 @@ def progression_chart(progress: list[ThematicProgress]) -> ProgressChart:
         y += 8
     ticks = [(level, plot_x + plot_width * level / 4) for level in range(0, 5)]
     return ProgressChart(
-        width=320, height=y + 16, plot_x=plot_x, plot_width=plot_width, labels=labels, bars=bars, ticks=ticks
+        width=252, height=y + 16, plot_x=plot_x, plot_width=plot_width, labels=labels, bars=bars, ticks=ticks
     )
 
 
