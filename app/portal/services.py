@@ -307,6 +307,15 @@ def _save_response(response: SatisfactionResponse) -> SatisfactionResponse:
             db.session.flush()
     except IntegrityError as exc:
         raise PortalError(_("Vous avez déjà donné votre avis : merci !")) from exc
+    record_audit(
+        "satisfaction.create",
+        response,
+        {
+            "session_id": response.session_id,
+            "accompaniment_id": response.accompaniment_id,
+            "score": response.score,
+        },
+    )
     return response
 
 
@@ -530,6 +539,7 @@ def record_assessment(scope: HolderScope, acc: Accompaniment, levels: dict[int, 
             row.level = level
             row.assessed_at = now
     db.session.flush()
+    record_audit("skills.assess", acc, {"round": round_name, "levels": sorted(levels.items())})
     return round_name
 
 

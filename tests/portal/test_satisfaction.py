@@ -121,3 +121,34 @@ def test_staff_see_answers_of_the_dossier_and_its_seances(client, world, login_a
     assert "Très utile" in html and "Anne Guillou" in html and "4,5" in html
     text = page_text(client.get(f"/portal/dossiers/{world.own.id}/competences"))
     assert "Très utile" in text and "Ensemble de l'accompagnement" in text
+
+
+def test_timeline_entry_renders(world, app):
+    from types import SimpleNamespace
+
+    scope = services.person_scope(world.anne)
+    services.rate_session(scope, world.s_own, 2, "Trop court")
+    (entry,) = services.satisfaction_timeline(world.own)
+    assert entry[0] == world.today or abs((entry[0] - world.today).days) <= 1
+    with app.test_request_context("/"):
+        html = render_template_string(
+            "{% include entry.template %}", entry=SimpleNamespace(template=entry[2], obj=entry[3])
+        )
+    assert "Avis de Anne Guillou sur la séance « Rendez-vous diagnostic » : 2/5" in html.replace("&#34;", '"')
+    assert "Trop court" in html
+
+
+def test_timeline_provider_registered_when_the_dossier_timeline_exists():
+    import pytest
+
+    dossiers = pytest.importorskip("app.accompaniments.services")
+    assert services.satisfaction_timeline in dossiers.TIMELINE_PROVIDERS
+
+
+def test_answers_are_journaled(world):
+    from app.core.audit import AuditEvent
+
+    scope = services.person_scope(world.anne)
+    services.rate_session(scope, world.s_own, 5)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "satisfaction.create"))
+    assert event.changes["score"] == 5 and event.target_type == "SatisfactionResponse"
