@@ -179,3 +179,24 @@ def test_pages_have_no_inline_style_or_script(client, world, login_as):
     for url in ("/portal/", "/portal/seances", "/portal/orientations", "/portal/mes-donnees"):
         body = client.get(url).get_data(as_text=True)
         assert "style=" not in body and "<script>" not in body and " onclick" not in body, url
+
+
+def test_seance_linked_only_to_collective_dossiers_follows_membership(client, world, login_as):
+    from app.portal import services
+
+    session = SessionFactory(pole_id=world.pole.id, title="Séance du dossier collectif", starts_at=utcnow())
+    session.accompaniments = [world.collective_dossier]
+    for person in (world.anne, world.chloe):
+        AttendanceFactory(session=session, person_id=person.id, status="invited")
+    old = SessionFactory(
+        pole_id=world.pole.id, title="Ancienne séance", starts_at=utcnow() - timedelta(days=100)
+    )
+    old.accompaniments = [world.collective_dossier, world.dan_dossier]
+    AttendanceFactory(session=old, person_id=world.chloe.id, status="present")
+    assert session.id in services.person_scope(world.anne).session_ids()
+    chloe_ids = services.person_scope(world.chloe).session_ids()
+    assert session.id not in chloe_ids
+    # Linked to a personal dossier too: the attendance alone opens it.
+    assert old.id in chloe_ids
+    login_as(world.chloe_holder)
+    assert "Séance du dossier collectif" not in page_text(client.get("/portal/seances"))
