@@ -20,6 +20,7 @@ from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.permissions import HOLDER, roles_required, staff_required
 from app.core.scoping import get_or_404
+from app.core.sections import register_section
 from app.extensions import db
 from app.main.views import HOME_SECTIONS
 from app.people.models import Person
@@ -355,3 +356,6 @@ def dossier_skills(accompaniment_id: int):
         form=EmptyForm(),
         **_labels(),
     )
+
+
+register_section("person", "portal/_invite_section.html", lambda person: {"person": person}, order=10)
