@@ -123,7 +123,7 @@ def create_accompaniment(pole: Pole, data: dict[str, Any], by=None, request=None
             to_status="active",
             changed_on=started_on,
             by_id=by_id,
-            comment=_("Ouverture du dossier"),
+            comment=None,
         )
     )
     if stage is not None:
