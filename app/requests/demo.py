@@ -115,13 +115,13 @@ def seed(ctx) -> None:
         roll = rng.random()
         if age < 20:
             continue  # recent: still pending
-        if roll < 0.35:
+        if roll < 0.38:
             to_open.append(req)  # the dossier seeder opens these
-        elif roll < 0.6:
+        elif roll < 0.68:
             set_outcome(req, "oriented", on=received_on + timedelta(days=rng.randint(2, 15)))
-        elif roll < 0.75:
-            set_outcome(req, "no_follow_up", on=received_on + timedelta(days=rng.randint(5, 30)))
-        # else: left pending (some of them for long: the home page flags them)
+        elif roll < 0.9 or age > 90:
+            set_outcome(req, "no_follow_up", on=received_on + timedelta(days=rng.randint(5, 20)))
+        # else: left pending for a few weeks (the home page flags them)
     db.session.flush()
     ctx.data["requests"] = requests
     ctx.data["requests_to_open"] = to_open

@@ -17,7 +17,7 @@ def test_demo_pole_has_a_year_of_requests_and_dossiers_at_every_stage(app, db):
     assert min(r.received_on for r in requests) < date(2025, 8, 1)
     assert {r.outcome for r in requests} == {"pending", "accompaniment", "oriented", "no_follow_up"}
     dossiers = db.session.scalars(select(Accompaniment).where(Accompaniment.pole_id == pole.id)).all()
-    assert 25 <= len(dossiers) <= 35
+    assert 25 <= len(dossiers) <= 40
     assert any(a.collective_id for a in dossiers) and any(a.person_id for a in dossiers)
     template = db.session.scalar(select(PathwayTemplate).where(PathwayTemplate.pole_id == pole.id))
     assert {a.current_stage_id for a in dossiers} == {s.id for s in template.stages}
