@@ -174,6 +174,8 @@ def update_accompaniment(acc: Accompaniment, data: dict[str, Any], by=None) -> d
             acc.thematics = list(data["thematics"])
     template = data.get("template")
     if "template" in data and ident(template) != acc.template_id:
+        if acc.status in CLOSED_STATUSES:
+            raise AccompanimentError(_("Rouvrez le dossier avant de changer son modèle de parcours."))
         changes["template"] = [acc.template_id, ident(template)]
         acc.template = template
         stage = first_stage(template)
@@ -302,9 +304,17 @@ class TimelineEntry:
 
     @property
     def day(self) -> date:
+        """The entry's day, in the pole's time zone for datetimes."""
         if isinstance(self.on, datetime):
-            return self.on.date()
+            from app.core.formatting import pole_zone
+
+            return self.on.astimezone(pole_zone()).date() if self.on.tzinfo else self.on.date()
         return self.on
+
+    @property
+    def sort_key(self) -> tuple[date, float]:
+        # Within a day, dated entries (transitions, status changes) come before timed ones.
+        return (self.day, self.on.timestamp() if isinstance(self.on, datetime) else 0.0)
 
 
 # Each provider: fn(accompaniment) -> list of (date, kind, template_name, obj). Séances,
@@ -342,7 +352,7 @@ TIMELINE_PROVIDERS.extend([_status_changes, _transitions])
 def timeline_entries(acc: Accompaniment) -> list[TimelineEntry]:
     """Every provider's entries for a dossier, oldest first (stable within a day)."""
     entries = [TimelineEntry(*item) for provider in TIMELINE_PROVIDERS for item in provider(acc)]
-    return sorted(entries, key=lambda e: (e.day, e.on if isinstance(e.on, datetime) else 0))
+    return sorted(entries, key=lambda e: e.sort_key)
 
 
 def stage_progress(acc: Accompaniment) -> list[tuple[Stage, str]]:

@@ -5,7 +5,13 @@ from freezegun import freeze_time
 
 from app.accompaniments import services
 from app.accompaniments.services import AccompanimentError, change_status, move_to_stage, timeline_entries
-from tests.accompaniments.factories import default_template, make_accompaniment, make_collective, make_person
+from tests.accompaniments.factories import (
+    default_template,
+    make_accompaniment,
+    make_collective,
+    make_person,
+    utc,
+)
 
 
 def _stages(pole):
@@ -100,12 +106,20 @@ def test_timeline_is_extensible_and_in_date_order(app, pole, db, monkeypatch):
     acc = make_accompaniment(pole, started_on=date(2026, 1, 5))
     extra = [
         (date(2026, 1, 1), "note", "accompaniments/_timeline_status.html", "avant"),
-        (date(2026, 1, 6), "note", "accompaniments/_timeline_status.html", "après"),
+        (utc(2026, 1, 5, 23, 30), "seance", "accompaniments/_timeline_status.html", "le 6 à Paris"),
+        (utc(2026, 1, 5, 8, 0), "seance", "accompaniments/_timeline_status.html", "le 5 au matin"),
     ]
     monkeypatch.setattr(services, "TIMELINE_PROVIDERS", [*services.TIMELINE_PROVIDERS, lambda a: extra])
-    entries = timeline_entries(acc)
-    assert [e.kind for e in entries] == ["note", "status", "stage", "note"]
-    assert [e.day for e in entries] == sorted(e.day for e in entries)
+    with app.test_request_context():
+        entries = timeline_entries(acc)
+        assert [e.obj if e.kind in ("note", "seance") else e.kind for e in entries] == [
+            "avant",
+            "status",
+            "stage",
+            "le 5 au matin",
+            "le 6 à Paris",
+        ]
+        assert entries[-1].day == date(2026, 1, 6)
 
 
 def test_stage_progress(app, pole, db):

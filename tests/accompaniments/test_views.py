@@ -392,3 +392,26 @@ def test_anonymous_visitors_are_sent_to_login(client, pole, db):
     for method, url, data in _routes(pole):
         response = getattr(client, method)(url, data=data or {})
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+@pytest.mark.parametrize("url", ["/accompaniments/", "/requests/"])
+def test_lists_run_a_fixed_number_of_queries(client, advisor, login_as, pole, db, count_queries, url):
+    login_as(advisor)
+    structure_collective = make_collective(pole)
+    counts = []
+    for n in (1, 20):
+        for i in range(n):
+            if i % 2:
+                make_accompaniment(pole, collective=structure_collective, referent=advisor)
+                req = RequestFactory(pole=pole, contact_text=None)
+                req.collective_id = structure_collective.id
+            else:
+                make_accompaniment(pole, referent=advisor)
+                req = RequestFactory(pole=pole, contact_text=None)
+                req.person_id = make_person(pole).id
+        db.session.flush()
+        db.session.expire_all()
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
