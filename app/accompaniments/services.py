@@ -317,8 +317,10 @@ class TimelineEntry:
         return (self.day, self.on.timestamp() if isinstance(self.on, datetime) else 0.0)
 
 
-# Each provider: fn(accompaniment) -> list of (date, kind, template_name, obj). Séances,
-# orientations and evaluations append theirs; each provider must run a fixed number of queries.
+# Each provider: fn(accompaniment) -> list of (date or aware datetime, kind, template_name, obj).
+# Séances, orientations and evaluations append theirs at import of their module; each provider
+# must run a fixed number of queries (load what its template shows). The template is included
+# in the dossier page with `entry` (a TimelineEntry: .on, .day, .kind, .obj) in its context.
 TIMELINE_PROVIDERS: list[Callable[[Accompaniment], list[tuple]]] = []
 
 

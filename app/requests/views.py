@@ -163,6 +163,10 @@ def open_dossier(request_id: int):
     """One form, one commit: the person (if needed), the dossier, the request's outcome."""
     req = _load(request_id)
     pole = current_user.pole
+    existing = db.session.scalar(select(Accompaniment.id).where(Accompaniment.request_id == req.id).limit(1))
+    if existing is not None:
+        flash(_("Un dossier est déjà ouvert pour cette sollicitation."), "info")
+        return redirect(url_for("accompaniments.detail", accompaniment_id=existing))
     needs_person = req.person is None and req.collective is None
     form_class = dossier_forms.OpenDossierWithPersonForm if needs_person else dossier_forms.OpenDossierForm
     initial = None

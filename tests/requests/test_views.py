@@ -220,6 +220,8 @@ def test_open_a_dossier_from_a_free_text_request_in_one_step(client, advisor, lo
     )
     assert _count(db, StageTransition) == 1 and _count(db, AccompanimentStatusChange) == 1
     assert response.headers["Location"].endswith(f"/accompaniments/{acc.id}")
+    again = client.get(f"/requests/{req.id}/open")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/accompaniments/{acc.id}")
 
 
 def test_open_a_dossier_keeps_nothing_when_it_fails(client, advisor, login_as, pole, db):
