@@ -380,9 +380,9 @@ def test_lists_show_only_the_poles_records(client, admin, login_as, pole, other_
     assert "Sollicitation voisine" not in body(client.get("/"))
 
 
-@pytest.mark.parametrize("role", ["holder", "partner"])
-def test_holders_and_partners_get_404_on_every_staff_page(client, login_as, pole, db, role):
-    login_as(UserFactory(pole=pole, role=role))
+@pytest.mark.parametrize("role", ["holder", "partner", "regional"])
+def test_holders_partners_and_regional_get_404_on_every_staff_page(client, login_as, pole, db, role):
+    login_as(UserFactory(pole=None if role == "regional" else pole, role=role))
     for method, url, data in _routes(pole):
         response = getattr(client, method)(url, data=data or {})
         assert response.status_code == 404, (role, method, url, response.status_code)

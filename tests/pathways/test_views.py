@@ -101,3 +101,13 @@ def test_only_admins_manage_templates(client, advisor, login_as, pole):
     assert client.get("/pathways/").status_code == 404
     assert client.get(f"/pathways/{template.id}").status_code == 404
     assert client.post("/pathways/new", data={"name": "x"}).status_code == 404
+
+
+def test_poles_created_from_the_command_line_get_the_default_template(runner, db):
+    from app.pathways.services import create_default_template
+    from app.poles.services import POLE_CREATED_HOOKS, get_pole_by_slug
+
+    assert POLE_CREATED_HOOKS.count(create_default_template) == 1
+    result = runner.invoke(args=["poles", "create", "dinan", "Pôle ESS du Pays de Dinan"])
+    assert result.exit_code == 0, result.output
+    assert default_template(get_pole_by_slug("dinan")).name == DEFAULT_TEMPLATE_NAME
