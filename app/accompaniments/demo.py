@@ -13,7 +13,7 @@ from app.pathways.models import PathwayTemplate
 from app.people.services import create_person
 from app.requests.services import open_accompaniment, split_contact_text
 
-DIRECT_DOSSIERS = 12
+DIRECT_DOSSIERS = 8
 SECTORS = (
     "Alimentation",
     "Réemploi et recyclage",

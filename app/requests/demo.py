@@ -79,6 +79,20 @@ CHANNEL_WEIGHTS = (
 )
 
 
+def _pick_outcome(rng, age: int) -> str:
+    """Recent requests are pending; older ones mostly resolved, a few left pending for weeks."""
+    if age < 20:
+        return "pending"
+    roll = rng.random()
+    if roll < 0.28:
+        return "open"
+    if roll < 0.6:
+        return "oriented"
+    if roll < 0.88 or age > 90:
+        return "no_follow_up"
+    return "pending"  # the home page flags these
+
+
 def seed(ctx) -> None:
     rng, pole = ctx.rng, ctx.pole
     thematics = list(db.session.scalars(select(Thematic).where(Thematic.pole_id == pole.id)))
@@ -102,26 +116,26 @@ def seed(ctx) -> None:
             "thematics": rng.sample(thematics, k=min(len(thematics), rng.randint(1, 2))),
             "prescriber": rng.choice(structures) if structures and channel == "prescriber" else None,
         }
+        age = (ctx.today - received_on).days
+        outcome = _pick_outcome(rng, age)
         roll = rng.random()
-        if collectives and roll < 0.15:
+        # Requests that become dossiers name persons and collectives the directory already has
+        # (when it has some), so the demo's person count stays the people seeder's own.
+        known = outcome == "open" and (persons or collectives)
+        if collectives and (roll < 0.15 or (known and not persons) or (known and roll < 0.3)):
             data["collective"] = rng.choice(collectives)
-        elif persons and roll < 0.3:
+        elif persons and (roll < 0.3 or known):
             data["person"] = rng.choice(persons)
         else:
             data["contact_text"] = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         req = create_request(pole, data, by=rng.choice(staff))
         requests.append(req)
-        age = (ctx.today - received_on).days
-        roll = rng.random()
-        if age < 20:
-            continue  # recent: still pending
-        if roll < 0.38:
+        if outcome == "open":
             to_open.append(req)  # the dossier seeder opens these
-        elif roll < 0.68:
+        elif outcome == "oriented":
             set_outcome(req, "oriented", on=received_on + timedelta(days=rng.randint(2, 15)))
-        elif roll < 0.9 or age > 90:
+        elif outcome == "no_follow_up":
             set_outcome(req, "no_follow_up", on=received_on + timedelta(days=rng.randint(5, 20)))
-        # else: left pending for a few weeks (the home page flags them)
     db.session.flush()
     ctx.data["requests"] = requests
     ctx.data["requests_to_open"] = to_open
