@@ -282,16 +282,34 @@ def _referrals_section(pole_id: int, period: Period, f: _Filters) -> dict:
     by_status = dict.fromkeys(REFERRAL_STATUSES, 0)
     for status, count in _rows(select(statuses.c.status, func.count()).group_by(statuses.c.status)):
         by_status[status] = by_status.get(status, 0) + int(count)
-    earlier_changed = _scalar(
-        select(func.count(distinct(Referral.id)))
-        .select_from(Referral)
-        .join(ReferralStatusChange, ReferralStatusChange.referral_id == Referral.id)
+    # Earlier referrals whose status really changed during the month: an entry of the month whose
+    # status differs from the status held before the month (an entry repeating the status is a
+    # comment, not a change).
+    before = aliased(ReferralStatusChange)
+    status_before = (
+        select(before.status)
+        .where(before.referral_id == Referral.id, before.changed_on < period.first)
+        .order_by(before.changed_on.desc(), before.id.desc())
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    during = aliased(ReferralStatusChange)
+    changed_during = (
+        select(during.id)
         .where(
-            *_referral_filter_conds(pole_id, f),
-            Referral.referred_on < period.first,
-            ReferralStatusChange.changed_on >= period.first,
-            ReferralStatusChange.changed_on <= period.last,
+            during.referral_id == Referral.id,
+            during.changed_on >= period.first,
+            during.changed_on <= period.last,
+            during.status != func.coalesce(status_before, "proposed"),
         )
+        .correlate(Referral)
+        .exists()
+    )
+    earlier_changed = _scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(*_referral_filter_conds(pole_id, f), Referral.referred_on < period.first, changed_during)
     )
     collective = int(kinds[0] or 0)
     return {

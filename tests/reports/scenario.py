@@ -171,7 +171,8 @@ def build(pole, admin, advisor) -> Scenario:
         person_id=p5.id,
         partner_id=dla.id,
         referred_on=date(2026, 9, 20),
-        changes=[("proposed", date(2026, 9, 20)), ("sent", date(2026, 9, 25))],
+        # The October entry repeats the status: a comment, not a change.
+        changes=[("proposed", date(2026, 9, 20)), ("sent", date(2026, 9, 25)), ("sent", date(2026, 10, 7))],
     )
     f.make_referral(pole, person_id=p5.id, partner_id=dla.id, referred_on=date(2025, 10, 5))
 

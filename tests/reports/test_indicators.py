@@ -33,7 +33,9 @@ def test_indicators_of_the_scenario(scenario):
     assert result["requests"]["total"] == 3
     # Open in October: A1, A2, A3 (ends 20/10), A4 (starts 31/10).
     assert result["accompanied"] == {"dossiers": 4, "persons": 3, "collectives": 1}
-    assert result["projects"]["stage"] is None and result["projects"]["reached_stage"] is None
+    # Default stage: the pole's "Structuration" (default parcours); no dossier reached it.
+    assert result["projects"]["stage"]["name"] == "Structuration"
+    assert result["projects"]["reached_stage"] == 0
     assert result["satisfaction"] == {
         "responses": 3,
         "mean": 4.33,
@@ -100,7 +102,7 @@ def test_stage_regularity_skills_and_median(scenario, pole, db):
         ],
     )
     stage = db.session.scalar(
-        select(Stage).where(Stage.pole_id == pole.id, Stage.name == "Diagnostic partagé")
+        select(Stage).where(Stage.template_id == r["a1"].template_id, Stage.name == "Diagnostic partagé")
     )
     result = funder_indicators(pole, "2026-10-01", "2026-10-31", stage_id=stage.id)
     assert result["projects"]["stage"]["name"] == "Diagnostic partagé"
