@@ -298,7 +298,7 @@ class SessionsImporter(Importer):
             if group is None and session.duration_minutes != duration:
                 changes["duration_minutes"] = [session.duration_minutes, duration]
             if collective is not None and session.collective_id != collective.id:
-                changes["collective"] = [None, collective.name]
+                changes["collective"] = [session.collective_id, collective.name]
             if advisor is not None and advisor not in session.advisors:
                 changes["advisors"] = [None, advisor.email]
             new_thematics = [t for t in thematics if t not in session.thematics]
@@ -318,14 +318,9 @@ class SessionsImporter(Importer):
             self.groups[key] = {"line": row.line, "duration": duration, "collective": collective}
         elif collective is not None and group["collective"] is None:
             group["collective"] = collective
-        if person is not None and (key, person.id) not in self.file_presences:
-            status = (
-                presence
-                or payload.get("attendance")
-                or self.attendances.get((session.id if session else 0, person.id))
-            )
-            if status:
-                self.file_presences[(key, person.id)] = (status, row.line)
+        if person is not None and presence is not None and (key, person.id) not in self.file_presences:
+            # Only a stated presence binds the later rows of the same person and séance.
+            self.file_presences[(key, person.id)] = (presence, row.line)
         return PlanItem(row.line, action, label=label, changes=changes, notes=notes, payload=payload)
 
     def apply(self, item: PlanItem) -> None:

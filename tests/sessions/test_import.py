@@ -248,3 +248,25 @@ def test_other_pole_séances_are_not_matched(runner, pole, other_pole, people, t
     result = run(runner, "sessions", csv_file(tmp_path, text), pole, "--commit")
     assert result.exit_code == 0 and "Créées : 1" in result.output
     assert len(sessions_of(pole)) == 1 and len(sessions_of(other_pole)) == 1
+
+
+def test_same_person_twice_in_a_seance(runner, pole, people, tmp_path):
+    text = (
+        "date;heure;duree_minutes;type;titre;participant_email;presence\n"
+        "14/03/2025;14:30;120;atelier;Atelier;anne@example.org;present\n"
+        "14/03/2025;14:30;120;atelier;Atelier;bruno@example.org;\n"
+        "14/03/2025;14:30;120;atelier;Atelier;anne@example.org;absent\n"
+        "14/03/2025;14:30;120;atelier;Atelier;bruno@example.org;excusé\n"
+        "14/03/2025;14:30;120;atelier;Atelier;anne@example.org;Présente\n"
+    )
+    result = run(runner, "sessions", csv_file(tmp_path, text), pole, "--commit", "--skip-invalid")
+    assert result.exit_code == 1
+    assert (
+        "ligne 4, colonne presence : présence différente de celle de la ligne 2 pour la même personne "
+        "et la même séance (present)" in result.output
+    )
+    # An unstated presence does not bind: the later row states it.
+    assert "Créées : 2" in result.output and "Mises à jour : 1" in result.output
+    assert "Inchangées : 1" in result.output
+    (session,) = sessions_of(pole)
+    assert statuses(session) == {"anne@example.org": "present", "bruno@example.org": "excused"}
