@@ -192,7 +192,7 @@ class ReferralsImporter(Importer):
         known = {(change.status, change.changed_on) for change in referral.history}
         if status == "proposed" or (status, status_on) in known:
             return PlanItem(row.line, "unchanged", label=label, payload=payload)
-        changes = {"history": [None, f"{STATUS_CODES[status]} le {status_on:%d/%m/%Y}"]}
+        changes = {"historique": [None, f"{STATUS_CODES[status]} le {status_on:%d/%m/%Y}"]}
         return PlanItem(row.line, "update", label=label, changes=changes, payload=payload)
 
     def apply(self, item: PlanItem) -> None:

@@ -94,6 +94,14 @@ def parse_duration(value: str) -> int:
     return minutes
 
 
+# Preview labels of séance-level changes (the file's columns) -> the journal's field names.
+AUDIT_FIELDS = {
+    "duree_minutes": "duration_minutes",
+    "collectif": "collective_id",
+    "accompagnateurs": "advisors",
+    "thematiques": "thematics",
+}
+
 SessionKey = tuple[datetime, str, str]
 
 
@@ -296,14 +304,14 @@ class SessionsImporter(Importer):
                 payload["attendance"] = presence or default_status(starts_at)
         else:
             if group is None and session.duration_minutes != duration:
-                changes["duration_minutes"] = [session.duration_minutes, duration]
+                changes["duree_minutes"] = [session.duration_minutes, duration]
             if collective is not None and session.collective_id != collective.id:
-                changes["collective"] = [session.collective_id, collective.name]
+                changes["collectif"] = [session.collective_id, collective.name]
             if advisor is not None and advisor not in session.advisors:
-                changes["advisors"] = [None, advisor.email]
+                changes["accompagnateurs"] = [None, advisor.email]
             new_thematics = [t for t in thematics if t not in session.thematics]
             if new_thematics:
-                changes["thematics"] = [None, [t.name for t in new_thematics]]
+                changes["thematiques"] = [None, [t.name for t in new_thematics]]
             if person is not None:
                 current = self.attendances.get((session.id, person.id))
                 if current is None:
@@ -345,17 +353,17 @@ class SessionsImporter(Importer):
                 self.attendances[(session.id, person.id)] = status
             return
         changes = {k: v for k, v in item.changes.items() if k != "presence"}
-        if "duration_minutes" in changes:
+        if "duree_minutes" in changes:
             session.duration_minutes = p["data"]["duration_minutes"]
-        if "collective" in changes:
+        if "collectif" in changes:
             session.collective_id = p["collective"].id
-        if "advisors" in changes:
+        if "accompagnateurs" in changes:
             session.advisors.append(p["advisor"])
-        if "thematics" in changes:
+        if "thematiques" in changes:
             session.thematics.extend(t for t in p["thematics"] if t not in session.thematics)
         if changes:
             db.session.flush()
-            record_audit("session.update", session, changes)
+            record_audit("session.update", session, {AUDIT_FIELDS[k]: v for k, v in changes.items()})
         if person is not None and status:
             statuses = {a.person_id: a.status for a in session.attendances}
             statuses[person.id] = status

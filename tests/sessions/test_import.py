@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app.core.audit import AuditEvent
 from app.extensions import db
 from app.sessions.models import AccompanimentSession, Attendance
 from tests.factories import UserFactory
@@ -270,3 +271,30 @@ def test_same_person_twice_in_a_seance(runner, pole, people, tmp_path):
     assert "Inchangées : 1" in result.output
     (session,) = sessions_of(pole)
     assert statuses(session) == {"anne@example.org": "present", "bruno@example.org": "excused"}
+
+
+def test_existing_seance_gets_the_file_values(runner, pole, people, staff, tmp_path):
+    collective = CollectiveFactory(pole=pole, name="Jardin partagé")
+    session = SessionFactory(
+        pole=pole,
+        kind="training",
+        title="Formation compta",
+        starts_at=datetime(2025, 1, 10, 9, 0, tzinfo=UTC),
+        duration_minutes=60,
+    )
+    text = (
+        "date;heure;duree_minutes;type;titre;accompagnateur_email;thematiques;collectif\n"
+        "10/01/2025;10:00;1h30;formation;Formation Compta;lea@pole.example;Montage financier;jardin partage\n"
+    )
+    result = run(runner, "sessions", csv_file(tmp_path, text), pole, "--commit")
+    assert result.exit_code == 0, result.output
+    assert "Mises à jour : 1" in result.output and "Créées : 0" in result.output
+    assert session.duration_minutes == 90 and session.collective_id == collective.id
+    assert [u.email for u in session.advisors] == ["lea@pole.example"]
+    assert [t.name for t in session.thematics] == ["Montage financier"]
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "session.update", AuditEvent.target_id == session.id)
+    ).one()
+    assert set(event.changes) == {"duration_minutes", "collective_id", "advisors", "thematics"}
+    again = run(runner, "sessions", csv_file(tmp_path, text), pole, "--commit")
+    assert "Inchangées : 1" in again.output and "Mises à jour : 0" in again.output
