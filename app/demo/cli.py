@@ -43,7 +43,9 @@ def _print_logins() -> None:
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     pole = get_pole_by_slug(DEMO_SLUG)
     users = db.session.scalars(
-        select(User).where(User.pole_id == pole.id, User.email.like("%@demo.passerelle.test")).order_by(User.id)
+        select(User)
+        .where(User.pole_id == pole.id, User.email.like("%@demo.passerelle.test"))
+        .order_by(User.id)
     ).all()
     for user in users:
         click.echo(f"  {user.email:<34} {user.role:<8} {user.full_name}")
