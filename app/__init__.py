@@ -23,6 +23,7 @@ DOMAINS = (
     "people",
     "structures",
     "collectives",
+    "imports",
     "pathways",
     "requests",
     "accompaniments",

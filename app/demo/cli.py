@@ -39,9 +39,16 @@ class DemoContext:
 
 
 def _print_logins() -> None:
+    """Every account of the demo pole (staff, and the partner and holder the domains add)."""
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
-    for email, role, name in DEMO_USERS:
-        click.echo(f"  {email:<34} {role:<8} {name}")
+    pole = get_pole_by_slug(DEMO_SLUG)
+    users = db.session.scalars(
+        select(User)
+        .where(User.pole_id == pole.id, User.email.like("%@demo.passerelle.test"))
+        .order_by(User.id)
+    ).all()
+    for user in users:
+        click.echo(f"  {user.email:<34} {user.role:<8} {user.full_name}")
 
 
 def seed_demo(seed: int = 2026, today: date | None = None) -> Pole:

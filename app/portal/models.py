@@ -1,9 +1,9 @@
 """Satisfaction answers and skills self-assessments (auto-positionnement)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, PoleScopedMixin, UTCDateTime, utcnow
 from app.extensions import db
@@ -48,3 +48,20 @@ class SkillAssessment(IdMixin, PoleScopedMixin, db.Model):
     round: Mapped[str] = mapped_column(String(16))
     level: Mapped[int] = mapped_column(Integer)
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SkillRound(IdMixin, PoleScopedMixin, db.Model):
+    """A self-assessment round an advisor opened on a dossier ("start" is always open)."""
+
+    __tablename__ = "skill_rounds"
+    __table_args__ = (UniqueConstraint("accompaniment_id", "round"),)
+
+    accompaniment_id: Mapped[int] = mapped_column(
+        ForeignKey("accompaniments.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[str] = mapped_column(String(16))
+    opened_on: Mapped[date]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    opened_by = relationship("User")

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,22 @@ DECLINE_REASONS = (
     "beneficiaire_injoignable",
     "autre",
 )
+
+STATUS_LABELS = {
+    "proposed": _l("Proposée"),
+    "sent": _l("Envoyée"),
+    "accepted": _l("Acceptée"),
+    "completed": _l("Réalisée"),
+    "declined": _l("Refusée"),
+    "no_follow_up": _l("Sans suite"),
+}
+DECLINE_REASON_LABELS = {
+    "hors_perimetre": _l("Hors du périmètre de la structure"),
+    "projet_pas_mur": _l("Projet pas encore assez mûr"),
+    "pas_de_disponibilite": _l("Pas de disponibilité"),
+    "beneficiaire_injoignable": _l("Bénéficiaire injoignable"),
+    "autre": _l("Autre motif"),
+}
 
 referral_thematics = Table(
     "referral_thematics",
@@ -87,6 +104,9 @@ class Referral(IdMixin, PoleScopedMixin, TimestampMixin, db.Model):
 
 
 class ReferralStatusChange(IdMixin, PoleScopedMixin, db.Model):
+    """One entry of a referral's history. An entry whose status equals the previous entry's
+    status is a comment (the status did not change)."""
+
     __tablename__ = "referral_status_changes"
     __table_args__ = (Index("ix_referral_changes_referral_on", "referral_id", "changed_on"),)
 

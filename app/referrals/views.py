@@ -1,1 +1,570 @@
-"""Views (built by the issue that owns this domain)."""
+"""Orientation pages: staff list, creation, detail and workflow, chasing; partner pages."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accompaniments.models import Accompaniment
+from app.auth.models import User
+from app.auth.services import AccountError
+from app.collectives.models import Collective
+from app.core.pagination import paginate
+from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
+from app.core.scoping import get_or_404
+from app.core.sections import register_section
+from app.extensions import db
+from app.main.views import HOME_SECTIONS
+from app.people.models import Person
+from app.poles.models import Thematic
+from app.referrals import bp, services
+from app.referrals.forms import (
+    CommentForm,
+    FollowUpForm,
+    InvitePartnerForm,
+    ReferralFilterForm,
+    ReferralForm,
+    StatusChangeForm,
+)
+from app.referrals.models import (
+    DECLINE_REASON_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Referral,
+    ReferralStatusChange,
+)
+from app.requests.models import Request
+from app.structures.models import Structure
+
+try:  # the dossier timeline (built in the accompaniments domain) lists orientations too
+    from app.accompaniments.services import TIMELINE_PROVIDERS
+except ImportError:  # pragma: no cover - not on this branch yet
+    pass
+else:
+    if services.referral_timeline_entries not in TIMELINE_PROVIDERS:
+        TIMELINE_PROVIDERS.append(services.referral_timeline_entries)
+
+
+def _labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "decline_labels": DECLINE_REASON_LABELS}
+
+
+def _active_thematics():
+    return db.session.scalars(
+        select(Thematic).where(Thematic.active.is_(True)).order_by(Thematic.position, Thematic.name)
+    ).all()
+
+
+def _staff_users():
+    return db.session.scalars(
+        select(User)
+        .where(User.pole_id == current_user.pole_id, User.role.in_(STAFF))
+        .order_by(User.full_name)
+    ).all()
+
+
+# --- List -----------------------------------------------------------------------------------
+
+
+def _month_bounds(value: str) -> tuple[date, date] | None:
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        start = date(year, month, 1)
+    except (ValueError, TypeError):
+        return None
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+@bp.route("/")
+@staff_required
+def index():
+    form = ReferralFilterForm(formdata=request.args)
+    partners = db.session.scalars(
+        services.partners_query(current_user.pole_id).order_by(Structure.name)
+    ).all()
+    form.partner.choices = [("", _("Tous"))] + [(p.id, p.name) for p in partners]
+    form.thematic.choices = [("", _("Toutes"))] + [(t.id, t.name) for t in _active_thematics()]
+    form.advisor.choices = [("", _("Tous"))] + [(u.id, u.display_name) for u in _staff_users()]
+    stmt = select(Referral).options(
+        joinedload(Referral.partner),
+        joinedload(Referral.person),
+        joinedload(Referral.collective),
+        joinedload(Referral.referred_by),
+        selectinload(Referral.thematics),
+    )
+    if form.month.data:
+        bounds = _month_bounds(form.month.data.strip())
+        if bounds is None:
+            form.month.errors = [_("Indiquez le mois sous la forme AAAA-MM, par exemple 2026-03.")]
+        else:
+            stmt = stmt.where(Referral.referred_on >= bounds[0], Referral.referred_on < bounds[1])
+    if form.partner.data:
+        stmt = stmt.where(Referral.partner_id == form.partner.data)
+    if form.thematic.data:
+        stmt = stmt.where(Referral.thematics.any(Thematic.id == form.thematic.data))
+    if form.status.data in STATUS_LABELS:
+        stmt = stmt.where(Referral.status == form.status.data)
+    if form.advisor.data:
+        stmt = stmt.where(Referral.referred_by_id == form.advisor.data)
+    page = paginate(stmt.order_by(Referral.referred_on.desc(), Referral.id.desc()))
+    return render_template("referrals/index.html", form=form, page=page, **_labels())
+
+
+# --- Creation -------------------------------------------------------------------------------
+
+
+class Prefill:
+    """The beneficiary named in the query string (from a dossier, a request, a person…)."""
+
+    def __init__(self) -> None:
+        self.accompaniment = self.request = self.person = self.collective = None
+        self.args: dict[str, int] = {}
+        for key, model in (
+            ("accompaniment_id", Accompaniment),
+            ("request_id", Request),
+            ("person_id", Person),
+            ("collective_id", Collective),
+        ):
+            value = request.args.get(key, "")
+            if value and value != "0":
+                setattr(self, key[: -len("_id")], get_or_404(model, value))
+                self.args[key] = int(value)
+        if self.accompaniment is not None:
+            self.person, self.collective = self.accompaniment.person, self.accompaniment.collective
+        elif self.request is not None and self.person is None and self.collective is None:
+            self.person, self.collective = self.request.person, self.request.collective
+
+    @property
+    def fixed(self) -> bool:
+        """A beneficiary is given: the form shows it instead of the choice lists."""
+        return self.person is not None or self.collective is not None
+
+    @property
+    def label(self) -> str:
+        if self.accompaniment is not None:
+            return f"{self.accompaniment.title} — {self.accompaniment.beneficiary_label}"
+        return self.person.full_name if self.person is not None else self.collective.name
+
+    @property
+    def thematics(self) -> list[Thematic]:
+        source = self.accompaniment or self.request
+        return list(source.thematics) if source is not None else []
+
+
+def _fill_beneficiary_choices(form: ReferralForm) -> None:
+    empty = [("", "—")]
+    dossiers = db.session.scalars(
+        select(Accompaniment)
+        .where(Accompaniment.status.in_(("active", "suspended")))
+        .options(joinedload(Accompaniment.person), joinedload(Accompaniment.collective))
+        .order_by(Accompaniment.title)
+    ).all()
+    form.accompaniment_id.choices = empty + [(a.id, f"{a.title} — {a.beneficiary_label}") for a in dossiers]
+    persons = db.session.execute(
+        select(Person.id, Person.last_name, Person.first_name)
+        .where(Person.archived.is_(False), Person.anonymized_at.is_(None))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    form.person_id.choices = empty + [(p.id, f"{p.last_name} {p.first_name}") for p in persons]
+    collectives = db.session.execute(
+        select(Collective.id, Collective.name).where(Collective.archived.is_(False)).order_by(Collective.name)
+    ).all()
+    form.collective_id.choices = empty + [(c.id, c.name) for c in collectives]
+
+
+def _partner_choices(thematic_ids: list[int]) -> list[tuple]:
+    choices: list[tuple] = [("", _("— choisir —"))]
+    for structure, shared in services.rank_partners(current_user.pole_id, thematic_ids):
+        label = structure.name
+        if shared:
+            label += " " + _("(%(n)d thématique(s) en commun)", n=shared)
+        choices.append((structure.id, label))
+    return choices
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    prefill = Prefill()
+    pole = current_user.pole
+    filtering = request.method == "GET" and "filter" in request.args
+    form = ReferralForm(formdata=request.args) if filtering else ReferralForm()
+    if prefill.fixed:
+        del form.accompaniment_id, form.person_id, form.collective_id
+    else:
+        _fill_beneficiary_choices(form)
+    thematics = _active_thematics()
+    form.thematics.choices = [(t.id, t.name) for t in thematics]
+    if request.method == "GET" and not filtering:
+        form.referred_on.data = services.pole_today(pole)
+        form.thematics.data = [t.id for t in prefill.thematics]
+    form.partner_id.choices = _partner_choices(form.thematics.data or [])
+
+    beneficiary_error = None
+    if form.validate_on_submit():
+        chosen = {t.id: t for t in thematics}
+        data = {
+            "accompaniment": prefill.accompaniment,
+            "person": prefill.person,
+            "collective": prefill.collective,
+            "request": prefill.request,
+        }
+        if not prefill.fixed:
+            picked = [f for f in (form.accompaniment_id, form.person_id, form.collective_id) if f.data]
+            if len(picked) == 1:
+                model = {
+                    "accompaniment_id": Accompaniment,
+                    "person_id": Person,
+                    "collective_id": Collective,
+                }[picked[0].name]
+                data[picked[0].name[: -len("_id")]] = get_or_404(model, picked[0].data)
+        try:
+            referral = services.refer_to_partner(
+                pole,
+                current_user,
+                partner=get_or_404(Structure, form.partner_id.data),
+                referred_on=form.referred_on.data,
+                thematics=[chosen[i] for i in form.thematics.data or [] if i in chosen],
+                reason=form.reason.data,
+                consent_to_share=form.consent_to_share.data,
+                follow_up_on=form.follow_up_on.data,
+                send_now=form.send_now.data,
+                **data,
+            )
+        except services.ReferralError as exc:
+            target = getattr(form, exc.field or "", None)
+            if target is not None:
+                target.errors = list(target.errors) + [str(exc)]
+            else:
+                beneficiary_error = str(exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Orientation envoyée au partenaire.")
+                if referral.status == "sent"
+                else _("Orientation enregistrée (proposée)."),
+                "success",
+            )
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return render_template(
+        "referrals/new.html",
+        form=form,
+        prefill=prefill,
+        beneficiary_error=beneficiary_error,
+        follow_up_days=pole.referral_follow_up_days,
+        **_labels(),
+    )
+
+
+# --- Detail and workflow (staff) ------------------------------------------------------------
+
+
+def _load_referral(referral_id: int) -> Referral:
+    """The referral (404 outside the pole) with its history and who made each change."""
+    get_or_404(Referral, referral_id)
+    return db.session.scalars(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .options(
+            joinedload(Referral.partner),
+            joinedload(Referral.person),
+            joinedload(Referral.collective),
+            selectinload(Referral.thematics),
+            selectinload(Referral.history).joinedload(ReferralStatusChange.by),
+        )
+    ).one()
+
+
+def _status_form(referral: Referral, allowed: tuple[str, ...] | None = None) -> StatusChangeForm:
+    form = StatusChangeForm(prefix="status")
+    statuses = [s for s in TRANSITIONS[referral.status] if allowed is None or s in allowed]
+    form.set_statuses(statuses)
+    if not form.is_submitted():
+        form.changed_on.data = services.pole_today(current_user.pole)
+    return form
+
+
+def _apply_status_form(referral: Referral, form: StatusChangeForm, allowed=None) -> bool:
+    if not form.validate_on_submit():
+        return False
+    try:
+        services.change_referral_status(
+            referral,
+            form.status.data,
+            on=form.changed_on.data,
+            by=current_user,
+            comment=form.comment.data,
+            outcome=form.outcome.data,
+            decline_reason=form.decline_reason.data or None,
+            allowed=allowed,
+        )
+    except services.ReferralError as exc:
+        target = getattr(form, exc.field or "", None) or form.status
+        target.errors = list(target.errors) + [str(exc)]
+        return False
+    db.session.commit()
+    flash(_("Statut mis à jour : %(status)s.", status=STATUS_LABELS[referral.status]), "success")
+    return True
+
+
+def _apply_comment_form(referral: Referral, form: CommentForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    services.comment_referral(referral, by=current_user, comment=form.comment.data)
+    db.session.commit()
+    flash(_("Commentaire ajouté."), "success")
+    return True
+
+
+def _render_detail(referral, status_form=None, comment_form=None, follow_up_form=None, code=200):
+    return (
+        render_template(
+            "referrals/detail.html",
+            referral=referral,
+            status_form=status_form or _status_form(referral),
+            comment_form=comment_form or CommentForm(prefix="comment"),
+            follow_up_form=follow_up_form
+            or FollowUpForm(prefix="follow", data={"follow_up_on": referral.follow_up_on}),
+            is_open=referral.status in OPEN_STATUSES,
+            **_labels(),
+        ),
+        code,
+    )
+
+
+@bp.route("/<int:referral_id>")
+@staff_required
+def detail(referral_id: int):
+    return _render_detail(_load_referral(referral_id))
+
+
+@bp.route("/<int:referral_id>/status", methods=["POST"])
+@staff_required
+def change_status(referral_id: int):
+    referral = _load_referral(referral_id)
+    form = _status_form(referral)
+    if _apply_status_form(referral, form):
+        return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _render_detail(referral, status_form=form, code=422)
+
+
+@bp.route("/<int:referral_id>/comment", methods=["POST"])
+@staff_required
+def comment(referral_id: int):
+    referral = _load_referral(referral_id)
+    form = CommentForm(prefix="comment")
+    if _apply_comment_form(referral, form):
+        return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _render_detail(referral, comment_form=form, code=422)
+
+
+@bp.route("/<int:referral_id>/follow-up", methods=["POST"])
+@staff_required
+def follow_up(referral_id: int):
+    referral = _load_referral(referral_id)
+    form = FollowUpForm(prefix="follow")
+    if form.validate_on_submit():
+        try:
+            services.postpone_follow_up(referral, form.follow_up_on.data)
+        except services.ReferralError as exc:
+            form.follow_up_on.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Date de relance enregistrée."), "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _render_detail(referral, follow_up_form=form, code=422)
+
+
+# --- Chasing --------------------------------------------------------------------------------
+
+
+@bp.route("/to-chase")
+@staff_required
+def to_chase():
+    pole = current_user.pole
+    lists = services.referrals_to_chase(pole)
+    return render_template(
+        "referrals/to_chase.html", lists=lists, no_answer_days=pole.referral_no_answer_days, **_labels()
+    )
+
+
+@bp.route("/<int:referral_id>/close", methods=["POST"])
+@staff_required
+def close(referral_id: int):
+    referral = _load_referral(referral_id)
+    try:
+        services.close_without_follow_up(
+            referral, by=current_user, today=services.pole_today(current_user.pole)
+        )
+    except services.ReferralError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Orientation close sans suite."), "success")
+    return redirect(url_for("referrals.to_chase"))
+
+
+@bp.route("/to-chase/close-all", methods=["POST"])
+@staff_required
+def close_all():
+    pole = current_user.pole
+    today = services.pole_today(pole)
+    lists = services.referrals_to_chase(pole, today)
+    for referral in lists.to_close:
+        services.close_without_follow_up(referral, by=current_user, today=today)
+    db.session.commit()
+    flash(_("%(n)d orientation(s) close(s) sans suite.", n=len(lists.to_close)), "success")
+    return redirect(url_for("referrals.to_chase"))
+
+
+# --- Partner accounts -----------------------------------------------------------------------
+
+
+@bp.route("/partners/invite", methods=["GET", "POST"])
+@admin_required
+def invite_partner():
+    pole = current_user.pole
+    form = InvitePartnerForm()
+    partners = db.session.scalars(services.partners_query(pole.id).order_by(Structure.name)).all()
+    form.structure_id.choices = [("", _("— choisir —"))] + [(p.id, p.name) for p in partners]
+    if form.validate_on_submit():
+        try:
+            user = services.invite_partner(
+                pole, get_or_404(Structure, form.structure_id.data), form.email.data, form.full_name.data
+            )
+        except (AccountError, services.ReferralError) as exc:
+            form.email.errors = list(form.email.errors) + [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
+            return redirect(url_for("referrals.invite_partner"))
+    accounts = db.session.execute(
+        select(User, Structure.name)
+        .join(Structure, Structure.id == User.structure_id)
+        .where(User.pole_id == pole.id, User.role == PARTNER)
+        .order_by(Structure.name, User.email)
+    ).all()
+    return render_template("referrals/invite_partner.html", form=form, accounts=accounts)
+
+
+# --- The partner's side ---------------------------------------------------------------------
+
+
+def _partner_referral_or_404(referral_id: int) -> Referral:
+    referral = _load_referral(referral_id)
+    if (
+        current_user.structure_id is None
+        or referral.partner_id != current_user.structure_id
+        or referral.sent_on is None
+    ):
+        abort(404)
+    return referral
+
+
+@bp.route("/partner")
+@roles_required(PARTNER)
+def partner_index():
+    stmt = (
+        select(Referral)
+        .where(Referral.partner_id == (current_user.structure_id or 0), Referral.sent_on.is_not(None))
+        .options(
+            joinedload(Referral.person), joinedload(Referral.collective), selectinload(Referral.thematics)
+        )
+        .order_by(Referral.sent_on.desc(), Referral.id.desc())
+    )
+    page = paginate(stmt)
+    return render_template("referrals/partner_index.html", page=page, **_labels())
+
+
+def _render_partner_detail(referral, status_form=None, comment_form=None, code=200):
+    return (
+        render_template(
+            "referrals/partner_detail.html",
+            referral=referral,
+            status_form=status_form or _status_form(referral, services.PARTNER_STATUSES),
+            comment_form=comment_form or CommentForm(prefix="comment"),
+            contact=services.beneficiary_contact(referral),
+            **_labels(),
+        ),
+        code,
+    )
+
+
+@bp.route("/partner/<int:referral_id>", methods=["GET", "POST"])
+@roles_required(PARTNER)
+def partner_detail(referral_id: int):
+    referral = _partner_referral_or_404(referral_id)
+    if request.method == "POST":
+        form = _status_form(referral, services.PARTNER_STATUSES)
+        if _apply_status_form(referral, form, allowed=services.PARTNER_STATUSES):
+            return redirect(url_for("referrals.partner_detail", referral_id=referral.id))
+        return _render_partner_detail(referral, status_form=form, code=422)
+    return _render_partner_detail(referral)
+
+
+@bp.route("/partner/<int:referral_id>/comment", methods=["POST"])
+@roles_required(PARTNER)
+def partner_comment(referral_id: int):
+    referral = _partner_referral_or_404(referral_id)
+    form = CommentForm(prefix="comment")
+    if _apply_comment_form(referral, form):
+        return redirect(url_for("referrals.partner_detail", referral_id=referral.id))
+    return _render_partner_detail(referral, comment_form=form, code=422)
+
+
+# --- Home page ------------------------------------------------------------------------------
+
+
+def _home_context() -> dict:
+    due, to_close = services.chase_counts(current_user.pole)
+    return {"chase_due": due, "chase_to_close": to_close}
+
+
+def _partner_home_context() -> dict:
+    waiting = db.session.scalar(
+        select(func.count(Referral.id)).where(
+            Referral.partner_id == (current_user.structure_id or 0), Referral.status == "sent"
+        )
+    )
+    return {"waiting": waiting or 0}
+
+
+HOME_SECTIONS.append((STAFF, "referrals/_home_section.html", _home_context))
+HOME_SECTIONS.append(((PARTNER,), "referrals/_partner_home_section.html", _partner_home_context))
+
+
+# Blocks on other domains' record pages ----------------------------------------------------
+
+
+def _partner_stats_section(structure: Structure) -> dict | None:
+    if not structure.is_partner:
+        return None
+    return {"stats": services.partner_stats(structure)}
+
+
+def _referrals_of(column, record_id: int) -> dict:
+    rows = db.session.scalars(
+        select(Referral)
+        .where(column == record_id)
+        .options(joinedload(Referral.partner))
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(50)
+    ).all()
+    return {"referrals": rows, "status_labels": STATUS_LABELS}
+
+
+register_section("structure", "referrals/_partner_stats_section.html", _partner_stats_section, order=30)
+register_section(
+    "person", "referrals/_referrals_section.html", lambda p: _referrals_of(Referral.person_id, p.id), order=50
+)
+register_section(
+    "collective",
+    "referrals/_referrals_section.html",
+    lambda c: _referrals_of(Referral.collective_id, c.id),
+    order=50,
+)

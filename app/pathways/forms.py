@@ -1,0 +1,29 @@
+"""Forms for parcours templates and stages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Nom du modèle"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+class NewTemplateForm(TemplateForm):
+    with_default_stages = BooleanField(
+        _l("Reprendre les étapes du parcours par défaut (Accueil → Suivi)"), default=True
+    )
+
+
+class StageForm(FlaskForm):
+    name = StringField(_l("Nom de l'étape"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    expected_duration_days = IntegerField(
+        _l("Durée prévue (jours)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=3650, message=_l("Indiquez un nombre de jours entre 0 et 3650.")),
+        ],
+    )

@@ -1,0 +1,523 @@
+"""Referral (orientation) operations: create, move through the workflow, chase, notify.
+
+They flush; the caller commits.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.auth.models import User
+from app.auth.services import _external_url, invite_user
+from app.collectives.models import Collective, Membership
+from app.core.audit import record_audit
+from app.core.mail import send_mail
+from app.core.permissions import PARTNER
+from app.extensions import db
+from app.people.models import Person
+from app.poles.models import Pole, Thematic
+from app.referrals.models import (
+    DECLINE_REASONS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Referral,
+    ReferralStatusChange,
+)
+from app.structures.models import Structure, structure_thematics
+
+# What a partner's referent may do to an orientation addressed to their structure.
+PARTNER_STATUSES = ("accepted", "declined", "completed")
+
+
+class ReferralError(ValueError):
+    """A business rule refused the operation; the message is French and shown as is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def pole_today(pole: Pole) -> date:
+    """Today's date in the pole's time zone (what "in the future" is measured against)."""
+    return datetime.now(ZoneInfo(pole.timezone)).date()
+
+
+def _pole_of(referral: Referral) -> Pole:
+    return db.session.get(Pole, referral.pole_id)
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# --- Partners -------------------------------------------------------------------------------
+
+
+def partners_query(pole_id: int):
+    return select(Structure).where(
+        Structure.pole_id == pole_id, Structure.is_partner.is_(True), Structure.archived.is_(False)
+    )
+
+
+def rank_partners(pole_id: int, thematic_ids: list[int]) -> list[tuple[Structure, int]]:
+    """The pole's partners with how many of `thematic_ids` each offers, best match first."""
+    shared = func.count(structure_thematics.c.thematic_id)
+    stmt = (
+        partners_query(pole_id)
+        .add_columns(shared)
+        .outerjoin(
+            structure_thematics,
+            and_(
+                structure_thematics.c.structure_id == Structure.id,
+                structure_thematics.c.thematic_id.in_(list(thematic_ids)),
+            ),
+        )
+        .group_by(Structure.id)
+        .order_by(shared.desc(), Structure.name, Structure.id)
+    )
+    return [(structure, count) for structure, count in db.session.execute(stmt).all()]
+
+
+# --- Creation and workflow ------------------------------------------------------------------
+
+
+def refer_to_partner(
+    pole: Pole,
+    by: User | None,
+    *,
+    partner: Structure,
+    referred_on: date,
+    thematics: list[Thematic] = (),
+    reason: str | None = None,
+    consent_to_share: bool = False,
+    follow_up_on: date | None = None,
+    accompaniment=None,
+    person: Person | None = None,
+    collective: Collective | None = None,
+    request=None,
+    send_now: bool = False,
+) -> Referral:
+    """Orient a beneficiary (a dossier, a person or a collective) to a partner structure."""
+    if accompaniment is not None:
+        person, collective = accompaniment.person, accompaniment.collective
+    elif request is not None and person is None and collective is None:
+        person, collective = request.person, request.collective
+    records = (accompaniment, request, person, collective)
+    if (person is None) == (collective is None) or any(
+        r is not None and r.pole_id != pole.id for r in records
+    ):
+        raise ReferralError(
+            _("Choisissez un bénéficiaire : un dossier, une personne ou un collectif (un seul)."),
+            "beneficiary",
+        )
+    if partner.pole_id != pole.id or not partner.is_partner:
+        raise ReferralError(_("Choisissez une structure partenaire du pôle."), "partner_id")
+    today = pole_today(pole)
+    if referred_on > today:
+        raise ReferralError(_("La date de l'orientation ne peut pas être dans le futur."), "referred_on")
+    if follow_up_on is None:
+        follow_up_on = referred_on + timedelta(days=pole.referral_follow_up_days)
+    if follow_up_on < referred_on:
+        raise ReferralError(
+            _("La date de relance ne peut pas précéder la date de l'orientation."), "follow_up_on"
+        )
+    referral = Referral(
+        pole_id=pole.id,
+        accompaniment_id=accompaniment.id if accompaniment is not None else None,
+        person_id=person.id if person is not None else None,
+        collective_id=collective.id if collective is not None else None,
+        request_id=request.id if request is not None else None,
+        partner=partner,
+        partner_id=partner.id,
+        reason=(reason or "").strip() or None,
+        referred_on=referred_on,
+        referred_by_id=by.id if by is not None else None,
+        consent_to_share=bool(consent_to_share),
+        status="proposed",
+        follow_up_on=follow_up_on,
+    )
+    referral.thematics = list(thematics)
+    referral.history.append(
+        ReferralStatusChange(
+            pole_id=pole.id, status="proposed", changed_on=referred_on, by_id=referral.referred_by_id
+        )
+    )
+    db.session.add(referral)
+    db.session.flush()
+    record_audit(
+        "referral.create",
+        referral,
+        {
+            "partner": partner.name,
+            "referred_on": referred_on.isoformat(),
+            "person_id": referral.person_id,
+            "collective_id": referral.collective_id,
+            "accompaniment_id": referral.accompaniment_id,
+            "consent_to_share": referral.consent_to_share,
+        },
+    )
+    if send_now:
+        change_referral_status(referral, "sent", on=referred_on, by=by)
+    return referral
+
+
+def _check_change_date(referral: Referral, on: date, today: date) -> None:
+    if on is None:
+        raise ReferralError(_("Indiquez la date du changement."), "changed_on")
+    if on > today:
+        raise ReferralError(_("La date ne peut pas être dans le futur."), "changed_on")
+    if on < referral.referred_on:
+        raise ReferralError(
+            _(
+                "La date ne peut pas précéder la date de l'orientation (%(day)s).",
+                day=_fr(referral.referred_on),
+            ),
+            "changed_on",
+        )
+    if referral.history and on < referral.history[-1].changed_on:
+        raise ReferralError(
+            _(
+                "La date ne peut pas précéder le changement précédent (%(day)s).",
+                day=_fr(referral.history[-1].changed_on),
+            ),
+            "changed_on",
+        )
+
+
+def change_referral_status(
+    referral: Referral,
+    status: str,
+    *,
+    on: date,
+    by: User | None,
+    comment: str | None = None,
+    outcome: str | None = None,
+    decline_reason: str | None = None,
+    allowed: tuple[str, ...] | None = None,
+    notify: bool = True,
+) -> ReferralStatusChange:
+    """Move a referral to `status` on day `on` (back-dating allowed), recording the change.
+
+    `allowed` narrows the workflow (a partner's choices); `notify` emails the partner when sent."""
+    old = referral.status
+    if status not in TRANSITIONS.get(old, ()) or (allowed is not None and status not in allowed):
+        raise ReferralError(
+            _(
+                "Impossible de passer une orientation « %(old)s » au statut « %(new)s ».",
+                old=STATUS_LABELS.get(old, old),
+                new=STATUS_LABELS.get(status, status),
+            ),
+            "status",
+        )
+    pole = _pole_of(referral)
+    _check_change_date(referral, on, pole_today(pole))
+    if status == "declined" and decline_reason not in DECLINE_REASONS:
+        raise ReferralError(_("Indiquez le motif du refus."), "decline_reason")
+    referral.status = status
+    if status == "sent":
+        referral.sent_on = on
+    if status in ("sent", "accepted"):
+        # The next chase comes the pole's follow-up delay after this step, not before.
+        next_follow_up = on + timedelta(days=pole.referral_follow_up_days)
+        referral.follow_up_on = max(referral.follow_up_on or next_follow_up, next_follow_up)
+    if status == "declined":
+        referral.decline_reason = decline_reason
+    if outcome and outcome.strip():
+        referral.outcome = outcome.strip()
+    change = ReferralStatusChange(
+        pole_id=referral.pole_id,
+        status=status,
+        changed_on=on,
+        by_id=by.id if by is not None else None,
+        comment=(comment or "").strip() or None,
+    )
+    referral.history.append(change)
+    db.session.flush()
+    record_audit(
+        "referral.status",
+        referral,
+        {"status": [old, status], "changed_on": on.isoformat(), "decline_reason": decline_reason},
+    )
+    if status == "sent" and notify:
+        notify_partner(referral)
+    return change
+
+
+def comment_referral(referral: Referral, *, by: User | None, comment: str) -> ReferralStatusChange:
+    """Add a comment to the history (an entry that keeps the current status)."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ReferralError(_("Le commentaire est vide."), "comment")
+    change = ReferralStatusChange(
+        pole_id=referral.pole_id,
+        status=referral.status,
+        changed_on=pole_today(_pole_of(referral)),
+        by_id=by.id if by is not None else None,
+        comment=comment,
+    )
+    referral.history.append(change)
+    db.session.flush()
+    record_audit("referral.comment", referral, {"comment": comment})
+    return change
+
+
+def postpone_follow_up(referral: Referral, follow_up_on: date) -> None:
+    """Set the next date the referral must be chased."""
+    if referral.status not in OPEN_STATUSES:
+        raise ReferralError(_("Cette orientation est close : plus de relance à prévoir."), "follow_up_on")
+    if follow_up_on is None or follow_up_on < referral.referred_on:
+        raise ReferralError(
+            _("La date de relance ne peut pas précéder la date de l'orientation."), "follow_up_on"
+        )
+    old = referral.follow_up_on
+    referral.follow_up_on = follow_up_on
+    db.session.flush()
+    record_audit(
+        "referral.follow_up",
+        referral,
+        {"follow_up_on": [old.isoformat() if old else None, follow_up_on.isoformat()]},
+    )
+
+
+# --- Contact details and the partner's email ------------------------------------------------
+
+
+def beneficiary_contact(referral: Referral) -> dict | None:
+    """Email and phone the partner may see: only with consent; for a collective, its referent."""
+    if not referral.consent_to_share:
+        return None
+    if referral.person is not None:
+        p = referral.person
+        return {"name": p.full_name, "email": p.email, "phone": p.phone}
+    if referral.collective is not None:
+        members = db.session.scalars(
+            select(Membership)
+            .where(Membership.collective_id == referral.collective_id)
+            .options(joinedload(Membership.person))
+            .order_by(Membership.id)
+        ).all()
+        current = [m for m in members if m.is_current() and m.person is not None]
+        current.sort(key=lambda m: (m.role != "referent", not m.person.email, m.id))
+        if current:
+            p = current[0].person
+            return {"name": p.full_name, "email": p.email, "phone": p.phone}
+    return {"name": referral.beneficiary_label, "email": None, "phone": None}
+
+
+def partner_users(structure_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.structure_id == structure_id, User.role == PARTNER, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def notify_partner(referral: Referral) -> list[str]:
+    """Email the partner about a sent referral: a link, and at most the beneficiary's first name."""
+    partner = referral.partner or db.session.get(Structure, referral.partner_id)
+    recipients = [u.email for u in partner_users(partner.id)]
+    if partner.contact_email and partner.contact_email.lower() not in recipients:
+        recipients.append(partner.contact_email.strip().lower())
+    if not recipients:
+        return []
+    pole = _pole_of(referral)
+    link = _external_url("referrals.partner_detail", referral_id=referral.id)
+    lines = [_("Bonjour,"), ""]
+    lines.append(_("%(pole)s vous adresse une nouvelle orientation sur Passerelle.", pole=pole.name))
+    if referral.thematics:
+        lines.append(_("Thématiques : %(names)s", names=", ".join(t.name for t in referral.thematics)))
+    if referral.consent_to_share:
+        first_name = referral.person.first_name if referral.person is not None else referral.beneficiary_label
+        lines.append(_("Bénéficiaire : %(name)s", name=first_name))
+    else:
+        lines.append(
+            _("Le ou la bénéficiaire n'a pas souhaité partager ses coordonnées : il ou elle vous contactera.")
+        )
+    lines += ["", _("Pour la consulter et y répondre :"), link, ""]
+    for to in recipients:
+        send_mail(to, _("Nouvelle orientation de %(pole)s", pole=pole.name), "\n".join(lines))
+    return recipients
+
+
+def invite_partner(pole: Pole, structure: Structure, email: str, full_name: str = "") -> User:
+    """Open a partner account linked to `structure` and email its invitation."""
+    if structure.pole_id != pole.id or not structure.is_partner:
+        raise ReferralError(_("Choisissez une structure partenaire du pôle."), "structure_id")
+    user, _link = invite_user(email, PARTNER, pole, full_name=full_name)
+    user.structure_id = structure.id
+    db.session.flush()
+    record_audit("user.partner_link", user, {"structure": structure.name}, pole_id=pole.id)
+    return user
+
+
+# --- Chasing --------------------------------------------------------------------------------
+
+
+def _listing_options():
+    return (
+        joinedload(Referral.partner),
+        joinedload(Referral.person),
+        joinedload(Referral.collective),
+        joinedload(Referral.referred_by),
+        selectinload(Referral.thematics),
+    )
+
+
+@dataclass
+class ChaseLists:
+    due: list[Referral] = field(default_factory=list)
+    to_close: list[Referral] = field(default_factory=list)
+
+
+def no_answer_cutoff(pole: Pole, today: date) -> date:
+    return today - timedelta(days=pole.referral_no_answer_days)
+
+
+def _chase_conditions(pole: Pole, today: date):
+    """(due, to_close): follow-up date come; sent and unanswered for referral_no_answer_days."""
+    to_close = and_(
+        Referral.pole_id == pole.id,
+        Referral.status == "sent",
+        Referral.sent_on <= no_answer_cutoff(pole, today),
+    )
+    due = and_(
+        Referral.pole_id == pole.id,
+        Referral.status.in_(OPEN_STATUSES),
+        Referral.follow_up_on <= today,
+        ~to_close,
+    )
+    return due, to_close
+
+
+def referrals_to_chase(pole: Pole, today: date | None = None) -> ChaseLists:
+    """Open referrals whose follow-up date has come, and sent ones left unanswered too long."""
+    due, to_close = _chase_conditions(pole, today or pole_today(pole))
+    base = select(Referral).options(*_listing_options())
+    return ChaseLists(
+        due=list(db.session.scalars(base.where(due).order_by(Referral.follow_up_on, Referral.id))),
+        to_close=list(db.session.scalars(base.where(to_close).order_by(Referral.sent_on, Referral.id))),
+    )
+
+
+def chase_counts(pole: Pole, today: date | None = None) -> tuple[int, int]:
+    """How many referrals are due for chasing, and how many are proposed for closing."""
+    due, to_close = _chase_conditions(pole, today or pole_today(pole))
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((due, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((to_close, 1), else_=0)), 0),
+        ).where(Referral.pole_id == pole.id, Referral.status.in_(OPEN_STATUSES))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def close_without_follow_up(referral: Referral, *, by: User | None, today: date) -> ReferralStatusChange:
+    return change_referral_status(
+        referral,
+        "no_follow_up",
+        on=today,
+        by=by,
+        comment=_("Sans réponse du partenaire : orientation close sans suite."),
+    )
+
+
+def send_reminders(pole: Pole, today: date | None = None) -> tuple[int, ChaseLists]:
+    """Email each advisor a digest of their referrals to chase; return (emails sent, lists)."""
+    today = today or pole_today(pole)
+    lists = referrals_to_chase(pole, today)
+    by_advisor: dict[int, ChaseLists] = defaultdict(ChaseLists)
+    for referral in lists.due:
+        if referral.referred_by_id:
+            by_advisor[referral.referred_by_id].due.append(referral)
+    for referral in lists.to_close:
+        if referral.referred_by_id:
+            by_advisor[referral.referred_by_id].to_close.append(referral)
+    sent = 0
+    for advisor_id, mine in by_advisor.items():
+        advisor = db.session.get(User, advisor_id)
+        if advisor is None or not advisor.active or advisor.pole_id != pole.id:
+            continue
+        send_mail(advisor.email, _("Orientations à relancer — %(pole)s", pole=pole.name), _digest(pole, mine))
+        sent += 1
+    return sent, lists
+
+
+def _digest_line(referral: Referral) -> str:
+    return _(
+        "- %(who)s → %(partner)s (%(status)s depuis le %(since)s, relance prévue le %(due)s) : %(link)s",
+        who=referral.beneficiary_label,
+        partner=referral.partner.name,
+        status=STATUS_LABELS[referral.status],
+        since=_fr(referral.history[-1].changed_on if referral.history else referral.referred_on),
+        due=_fr(referral.follow_up_on) if referral.follow_up_on else "—",
+        link=_external_url("referrals.detail", referral_id=referral.id),
+    )
+
+
+def _digest(pole: Pole, mine: ChaseLists) -> str:
+    lines = [_("Bonjour,"), ""]
+    if mine.due:
+        lines.append(_("Orientations à relancer (%(n)d) :", n=len(mine.due)))
+        lines += [_digest_line(r) for r in mine.due]
+        lines.append("")
+    if mine.to_close:
+        lines.append(
+            _(
+                "Orientations envoyées sans réponse depuis %(days)d jours, à clore « sans suite » (%(n)d) :",
+                days=pole.referral_no_answer_days,
+                n=len(mine.to_close),
+            )
+        )
+        lines += [_digest_line(r) for r in mine.to_close]
+        lines.append("")
+    lines += [_("La liste complète :"), _external_url("referrals.to_chase"), ""]
+    return "\n".join(lines)
+
+
+# --- Elsewhere in the app: dossier timeline, partner directory page -------------------------
+
+
+def referral_timeline_entries(accompaniment) -> list[tuple[date, str, str, object]]:
+    """Timeline entries of a dossier: each referral, then each later change of its status."""
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.accompaniment_id == accompaniment.id, Referral.pole_id == accompaniment.pole_id)
+        .options(
+            joinedload(Referral.partner),
+            selectinload(Referral.history).joinedload(ReferralStatusChange.by),
+        )
+    ).all()
+    entries: list[tuple[date, str, str, object]] = []
+    for referral in referrals:
+        entries.append((referral.referred_on, "referral", "referrals/_timeline_entry.html", referral))
+        for change in referral.history[1:]:
+            entries.append((change.changed_on, "referral", "referrals/_timeline_entry.html", change))
+    return entries
+
+
+def partner_stats(structure: Structure, today: date | None = None) -> dict[str, int]:
+    """Orientations sent to `structure` over the last 12 months: received, accepted, completed.
+
+    Counted by current status: "accepted" includes those since completed."""
+    today = today or pole_today(db.session.get(Pole, structure.pole_id))
+    since = today - timedelta(days=365)
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((Referral.status != "proposed", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Referral.status.in_(("accepted", "completed")), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Referral.status == "completed", 1), else_=0)), 0),
+        ).where(
+            Referral.pole_id == structure.pole_id,
+            Referral.partner_id == structure.id,
+            Referral.referred_on > since,
+        )
+    ).one()
+    return {"received": int(row[0]), "accepted": int(row[1]), "completed": int(row[2])}

@@ -1,0 +1,74 @@
+"""An advisor orients a collective to a partner; the partner accepts; the advisor sees it."""
+
+from app.auth.services import create_user
+from app.collectives.models import Collective
+from app.core.text import search_text
+from app.extensions import db
+from app.poles.services import create_pole
+from app.structures.models import Structure
+
+PASSWORD = "une phrase de passe solide"
+
+
+def _seed():
+    pole = create_pole("cades", "CADES Pays de Redon")
+    create_user("yann@example.org", "advisor", pole, full_name="Yann Guého", password=PASSWORD)
+    partner = Structure(
+        pole_id=pole.id, name="DLA Ille-et-Vilaine", is_partner=True, search_text=search_text("DLA")
+    )
+    collective = Collective(pole_id=pole.id, name="Épicerie solidaire du Pâtis", search_text="epicerie")
+    db.session.add_all([partner, collective])
+    db.session.flush()
+    user = create_user("gaelle@dla.example", "partner", pole, full_name="Gaëlle Morvan", password=PASSWORD)
+    user.structure_id = partner.id
+    return collective.id
+
+
+def _login(page, email):
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+
+def _logout(page, name):
+    page.locator("summary", has_text=name).click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/login")
+
+
+def test_orient_collective_partner_accepts_advisor_sees_it(page, seed):
+    collective_id = seed(_seed)
+
+    _login(page, "yann@example.org")
+    page.goto(f"/referrals/new?collective_id={collective_id}")
+    assert "Épicerie solidaire du Pâtis" in page.content()
+    page.get_by_label("Gouvernance partagée").check()
+    page.get_by_role("button", name="Filtrer les partenaires").click()
+    assert page.get_by_label("Gouvernance partagée").is_checked()
+    page.get_by_label("Structure partenaire").select_option(label="DLA Ille-et-Vilaine")
+    page.get_by_label("Motif de l'orientation").fill("Appui à la gouvernance du collectif")
+    page.get_by_label("Envoyer maintenant au partenaire").check()
+    page.get_by_role("button", name="Enregistrer l'orientation").click()
+    page.wait_for_url("**/referrals/*")
+    assert "Orientation envoyée au partenaire." in page.content()
+    detail_url = page.url
+    _logout(page, "Yann Guého")
+
+    _login(page, "gaelle@dla.example")
+    page.get_by_role("link", name="Orientations reçues").click()
+    page.locator("table a").first.click()
+    assert "Épicerie solidaire du Pâtis" in page.content()
+    page.get_by_label("Nouveau statut").select_option(label="Acceptée")
+    page.get_by_label("Commentaire", exact=True).first.fill("Premier rendez-vous fixé")
+    page.get_by_role("button", name="Enregistrer le changement").click()
+    assert "Statut mis à jour : Acceptée." in page.content()
+    _logout(page, "Gaëlle Morvan")
+
+    _login(page, "yann@example.org")
+    page.goto(detail_url)
+    history = page.locator("section", has=page.get_by_role("heading", name="Historique"))
+    assert "Acceptée" in history.inner_text()
+    assert "Gaëlle Morvan (partenaire)" in history.inner_text()
+    assert "Premier rendez-vous fixé" in history.inner_text()
