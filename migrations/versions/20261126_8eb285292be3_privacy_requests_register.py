@@ -1,7 +1,7 @@
 """privacy requests register
 
 Revision ID: 8eb285292be3
-Revises: 35fb8b79fc3a
+Revises: fb144ca1cbb3
 Create Date: 2026-11-26 11:05:13.639469
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8eb285292be3'
-down_revision = '35fb8b79fc3a'
+down_revision = 'fb144ca1cbb3'
 branch_labels = None
 depends_on = None
 
