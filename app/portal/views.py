@@ -359,3 +359,9 @@ def dossier_skills(accompaniment_id: int):
 
 
 register_section("person", "portal/_invite_section.html", lambda person: {"person": person}, order=10)
+register_section(
+    "dossier",
+    "portal/_satisfaction_section.html",
+    lambda acc: {"satisfaction": services.dossier_satisfaction(acc)},
+    order=60,
+)

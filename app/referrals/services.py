@@ -149,6 +149,10 @@ def refer_to_partner(
         )
     )
     db.session.add(referral)
+    if request is not None and request.outcome == "pending":
+        # The request's answer is this orientation (DESIGN: outcome "oriented elsewhere").
+        request.outcome = "oriented"
+        request.outcome_on = referred_on
     db.session.flush()
     record_audit(
         "referral.create",

@@ -737,3 +737,41 @@ def register_publicly(
     db.session.flush()
     record_audit("attendance.public_registration", session, {"person_id": person.id})
     return Registration.REGISTERED
+
+
+def session_timeline_entries(accompaniment: Accompaniment) -> list[tuple]:
+    """The dossier's séances for its timeline, with present/expected counts (two queries)."""
+    sessions = db.session.scalars(
+        select(AccompanimentSession)
+        .join(session_accompaniments, session_accompaniments.c.session_id == AccompanimentSession.id)
+        .where(session_accompaniments.c.accompaniment_id == accompaniment.id)
+        .order_by(AccompanimentSession.starts_at)
+    ).all()
+    if not sessions:
+        return []
+    counts = dict(
+        db.session.execute(
+            select(Attendance.session_id, func.count())
+            .where(Attendance.session_id.in_([s.id for s in sessions]), Attendance.status == "present")
+            .group_by(Attendance.session_id)
+        ).all()
+    )
+    now = utcnow()
+    return [
+        (
+            s.starts_at,
+            "session",
+            "sessions/_timeline_entry.html",
+            {"session": s, "present": counts.get(s.id, 0), "past": s.starts_at < now},
+        )
+        for s in sessions
+    ]
+
+
+try:  # the dossier timeline lists the dossier's séances
+    from app.accompaniments.services import TIMELINE_PROVIDERS
+
+    if session_timeline_entries not in TIMELINE_PROVIDERS:
+        TIMELINE_PROVIDERS.append(session_timeline_entries)
+except ImportError:  # pragma: no cover
+    pass

@@ -415,3 +415,18 @@ def test_lists_run_a_fixed_number_of_queries(client, advisor, login_as, pole, db
             assert client.get(url).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_dossier_page_gathers_seances_orientations_and_actions(client, advisor, login_as, pole, db):
+    from tests.referrals.factories import PartnerFactory, make_referral
+
+    acc = make_accompaniment(pole, referent=advisor, started_on=date(2025, 1, 1))
+    make_session(pole, [acc], utc(2025, 2, 1, 9))
+    partner = PartnerFactory(pole_id=pole.id, name="URSCOP Bretagne")
+    make_referral(pole, advisor, partner, accompaniment=acc, path=("sent",))
+    login_as(advisor)
+    html = client.get(f"/accompaniments/{acc.id}").get_data(as_text=True)
+    assert "URSCOP Bretagne" in html  # orientation in the timeline
+    assert "Séance" in html and f"/sessions/new?accompaniment={acc.id}" in html
+    assert f"/referrals/new?accompaniment_id={acc.id}" in html
+    assert "Satisfaction" in html

@@ -25,7 +25,10 @@ def _check(collectives, today=TODAY):
         assert all(m.joined_on <= today for m in collective.memberships)
         person_ids = [m.person_id for m in collective.memberships]
         assert len(person_ids) == len(set(person_ids))
-    assert 1 <= former_total <= 3
+    # The collectives seeder makes one or two former members; the séances seeder, run after it
+    # in the full demo, lets a few more drift away.
+    assert former_total >= 1
+    assert former_total < sum(len(c.memberships) for c in collectives) / 2
 
 
 def test_demo_seed_creates_three_collectives(runner, db):

@@ -11,3 +11,20 @@ def test_person_and_partner_pages_show_orientations(client, advisor, login_as):
     assert "DLA Ille-et-Vilaine" in person_page and f"/referrals/{referral.id}" in person_page
     partner_page = client.get(f"/structures/{partner.id}").get_data(as_text=True)
     assert "Orientations sur 12 mois" in partner_page
+
+
+def test_orienting_from_a_request_sets_its_outcome(client, advisor, login_as, db):
+    from app.referrals import services
+    from app.requests.models import Request
+
+    pole = advisor.pole
+    person = PersonFactory(pole_id=pole.id)
+    req = Request(
+        pole_id=pole.id, received_on=services.pole_today(pole), channel="phone", person_id=person.id
+    )
+    db.session.add(req)
+    db.session.flush()
+    login_as(advisor)
+    assert f"/referrals/new?request_id={req.id}" in client.get(f"/requests/{req.id}").get_data(as_text=True)
+    make_referral(pole, advisor, request=req)
+    assert req.outcome == "oriented"
