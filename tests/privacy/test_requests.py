@@ -130,3 +130,26 @@ def test_requests_of_another_pole_are_out_of_reach(client, login_as, admin, pole
     assert response.status_code == 404
     assert item.handled_on is None
     assert db.session.scalars(select(PrivacyRequest).where(PrivacyRequest.pole_id == pole.id)).first() is None
+
+
+def test_register_query_count_does_not_grow_with_rows(client, login_as, admin, pole, count_queries):
+    def add(n):
+        for _i in range(n):
+            person = PersonFactory(pole=pole)
+            PrivacyRequestFactory(pole=pole, person=person, received_on=date(2026, 2, 1))
+            PrivacyRequestFactory(
+                pole=pole,
+                person=person,
+                received_on=date(2026, 1, 2),
+                handled_on=date(2026, 1, 5),
+                handled_by_id=admin.id,
+            )
+
+    add(1)
+    login_as(admin)
+    with count_queries() as few:
+        assert client.get("/privacy/requests").status_code == 200
+    add(5)
+    with count_queries() as many:
+        assert client.get("/privacy/requests").status_code == 200
+    assert many.count == few.count
