@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.auth import tokens
 from app.core.audit import AuditEvent, record_audit
 from app.people.models import Person
 from app.portal.models import SatisfactionResponse
@@ -219,3 +220,18 @@ def test_anonymise_a_person_of_another_pole_answers_404(client, login_as, admin,
     assert client.get(f"/privacy/people/{stranger.id}/anonymise").status_code == 404
     assert client.post(f"/privacy/people/{stranger.id}/anonymise", data={"confirm": "y"}).status_code == 404
     assert stranger.anonymized_at is None
+
+
+def test_anonymisation_ends_the_holder_sessions_and_links(client, login_as, pole, db):
+    person = PersonFactory(pole=pole, first_name="Inès", last_name="Bouvier")
+    holder = base.UserFactory(pole=pole, role="holder", person_id=person.id)
+    invitation = tokens.make_token(holder, tokens.INVITATION)
+    login_as(holder)
+    assert client.get("/").status_code == 200
+    anonymise_person(person)
+    db.session.flush()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert tokens.read_token(invitation, tokens.INVITATION, 72) is None
+    placeholder = f"anonyme-{holder.id}@anonyme.invalid"
+    assert client.post("/login", data={"email": placeholder, "password": "x"}).status_code != 302
