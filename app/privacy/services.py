@@ -116,7 +116,14 @@ def identity_pattern(person: Person) -> re.Pattern | None:
         alternatives.insert(0, re.escape(fold(person.email)))
     digits = re.sub(r"\D", "", person.phone or "")
     if len(digits) >= 6:
-        alternatives.insert(0, r"[\s.\-]?".join(re.escape(d) for d in digits))
+        # French numbers are written 06 12… or +33 6 12…: match both spellings.
+        variants = {digits}
+        if len(digits) == 10 and digits.startswith("0"):
+            variants.add("33" + digits[1:])
+        elif len(digits) == 11 and digits.startswith("33"):
+            variants.add("0" + digits[2:])
+        for variant in sorted(variants, key=len, reverse=True):
+            alternatives.insert(0, r"\+?" + r"[\s.\-]?".join(re.escape(d) for d in variant))
     if not alternatives:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")

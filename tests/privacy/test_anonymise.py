@@ -44,6 +44,7 @@ def person_named(first, last, **kw):
         ("Elodies et goffin restent", "Elodies et goffin restent"),  # whole words only
         ("écrire à elodie.legoff@example.org", f"écrire à {M}"),
         ("tél. 06 12 34 56 78 ou 0612345678", f"tél. {M} ou {M}"),
+        ("tél. +33 6 12 34 56 78", f"tél. {M}"),
         (None, None),
         ("", ""),
     ],
