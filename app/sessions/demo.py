@@ -236,8 +236,10 @@ def seed(ctx) -> None:
             )
             session.advisors = [rng.choice(ctx.advisors)]
             session.thematics = rng.sample(thematics, k=min(2, len(thematics)))
-            if collective.id in collective_dossiers:
-                session.accompaniments = [collective_dossiers[collective.id]]
+            dossier = collective_dossiers.get(collective.id)
+            if dossier is not None and day >= dossier.started_on:
+                # Workshops held before the dossier was opened do not belong to it.
+                session.accompaniments = [dossier]
             future = day > ctx.today
             for m in members:
                 if not m.is_current(day):

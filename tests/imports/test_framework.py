@@ -58,7 +58,7 @@ def test_a_registered_importer_runs_with_the_shared_reading_rules(db, pole, toys
 
 
 def test_unknown_kind_lists_the_registered_ones(db, pole, toys):
-    with pytest.raises(ImportFileError, match="collectives, people, structures, toys"):
+    with pytest.raises(ImportFileError, match="collectives, people, referrals, sessions, structures, toys"):
         run_import("jouets", pole, b"titre\nA\n", commit=False)
 
 
