@@ -291,8 +291,12 @@ class PoleBuilder:
         )
         self.attendances += 1
 
-    def status_for(self, day: date, p_present: float) -> str:
-        if day > self.today:
+    def unfilled(self, day: date) -> bool:
+        """A recent past séance whose attendance nobody filled in yet (all still `invited`)."""
+        return self.today - timedelta(days=21) <= day <= self.today and self.rng.random() < 0.3
+
+    def status_for(self, day: date, p_present: float, unfilled: bool = False) -> str:
+        if unfilled or day > self.today:
             return "excused" if self.rng.random() < 0.05 else "invited"
         r = self.rng.random()
         if r < p_present:
@@ -478,11 +482,12 @@ class PoleBuilder:
                 sid = self.add_session(kind, f"{name} — {'instance' if kind == 'governance' else 'atelier'}",
                                        day, advisor, collective_id=cid)  # fmt: skip
                 sessions.append((sid, day))
+                blank = self.unfilled(day)
                 for person, joined, left, p0, tau in members:
                     if day < joined or (left is not None and day >= left):
                         continue
                     k = (day - joined).days / interval
-                    self.attend(sid, person, self.status_for(day, p0 * math.exp(-k / tau)))
+                    self.attend(sid, person, self.status_for(day, p0 * math.exp(-k / tau), blank))
             self.collective_sessions[cid] = sessions
 
     # --- dossiers, with their request, stage transitions, status changes and séances ------------
@@ -576,11 +581,12 @@ class PoleBuilder:
                 day = started + timedelta(days=horizon.days * i // count)
                 sid = self.add_session("individual", f"Rendez-vous — projet {sector.lower()}", day, referent)
                 out.add("session_accompaniments", session_id=sid, accompaniment_id=did)
-                self.attend(sid, person, self.status_for(day, 0.9))
+                blank = self.unfilled(day)
+                self.attend(sid, person, self.status_for(day, 0.9, blank))
                 if rng.random() < 0.2:
                     other = rng.choice(self.person_ids)
                     if other != person:
-                        self.attend(sid, other, self.status_for(day, 0.8))
+                        self.attend(sid, other, self.status_for(day, 0.8, blank))
 
     def add_request(self, received: date, outcome: str, outcome_on: date | None, person, collective) -> int:
         rng = self.rng
@@ -725,8 +731,9 @@ class PoleBuilder:
                 public_description="Ouvert à toutes et tous." if public else None,
             )
             size = min(len(persons), max(1, round(rng.gauss(average, average / 3))))
+            blank = self.unfilled(day)
             for person in rng.sample(persons, size):
-                self.attend(sid, person, self.status_for(day, 0.85))
+                self.attend(sid, person, self.status_for(day, 0.85, blank))
 
 
 def build_scale(

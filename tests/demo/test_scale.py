@@ -16,6 +16,7 @@ from app.referrals.models import STATUSES as REFERRAL_STATUSES
 from app.referrals.models import Referral, ReferralStatusChange
 from app.requests.models import OUTCOMES, Request
 from app.sessions.models import ATTENDANCE_STATUSES, KINDS, AccompanimentSession, Attendance
+from app.sessions.services import unfilled_sessions
 
 TINY = SCALES["tiny"]
 
@@ -113,3 +114,9 @@ def test_a_second_run_is_refused(runner, db):
     result = runner.invoke(args=["demo", "seed", "--scale", "tiny"])
     assert result.exit_code != 0
     assert "déjà" in result.output
+
+
+def test_some_recent_seances_are_left_to_fill_in(runner, db):
+    _seed(runner)
+    pole = db.session.scalar(select(Pole).where(Pole.slug == "pole-01"))
+    assert unfilled_sessions(pole)
