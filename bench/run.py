@@ -358,7 +358,16 @@ def _machine() -> list[str]:
         ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         ram = "?"
-    return [f"{os.cpu_count()} CPU ({cpu})", f"RAM {ram}", f"Python {platform.python_version()}"]
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = "?"
+    return [
+        f"{os.cpu_count()} CPU ({cpu})",
+        f"RAM {ram}",
+        f"Python {platform.python_version()}",
+        f"load average at the end of the run {load} (other jobs share the machine)",
+    ]
 
 
 def _dataset(app) -> str:
