@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, distinct, func, insert, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, insert, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment
@@ -444,24 +444,26 @@ def collective_sessions(collective: Collective, before: datetime):
     """Subquery (id, starts_at) of the collective's séances held before `before`.
 
     A séance is the collective's when it names it (`collective_id`) or serves one of its dossiers.
+    The two ways are a UNION of two index lookups, not an OR: with the OR, PostgreSQL could not
+    estimate the séances (10,000 expected for 38 real at network scale) and read all 5 million
+    attendances (3.3 s for one collective page).
     """
-    via_dossiers = (
-        select(session_accompaniments.c.session_id)
-        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
-        .where(Accompaniment.collective_id == collective.id)
+    direct = select(AccompanimentSession.id, AccompanimentSession.starts_at).where(
+        AccompanimentSession.collective_id == collective.id,
+        AccompanimentSession.pole_id == collective.pole_id,
+        AccompanimentSession.starts_at < before,
     )
-    return (
+    via_dossiers = (
         select(AccompanimentSession.id, AccompanimentSession.starts_at)
+        .join(session_accompaniments, session_accompaniments.c.session_id == AccompanimentSession.id)
+        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
         .where(
+            Accompaniment.collective_id == collective.id,
             AccompanimentSession.pole_id == collective.pole_id,
             AccompanimentSession.starts_at < before,
-            or_(
-                AccompanimentSession.collective_id == collective.id,
-                AccompanimentSession.id.in_(via_dossiers),
-            ),
         )
-        .subquery()
     )
+    return union(direct, via_dossiers).subquery()
 
 
 def regularity_for_collective(collective: Collective, now: datetime | None = None) -> Regularity:
