@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from app.accompaniments.models import Accompaniment
 from app.auth.models import User
 from app.collectives.models import Collective
+from app.core.models import utcnow
 from app.demo.cli import DEMO_PASSWORD, DEMO_SLUG, seed_demo
 from app.extensions import db, limiter
 from app.pathways.models import PathwayTemplate
@@ -91,6 +92,22 @@ PAGES = [
     ("audit-journal", "admin", "/privacy/journal"),
     ("pole-settings", "admin", "/parametres"),
     ("error-404", "advisor", "/cette-page-n-existe-pas"),
+    # Secondary pages reached from the main ones.
+    ("public-registration", None, "/p/{pole_slug}/ateliers/{public_session_id}"),
+    ("people-edit", "advisor", "/people/{person_id}/edit"),
+    ("structures-new", "advisor", "/structures/new"),
+    ("collectives-new", "advisor", "/collectives/new"),
+    ("requests-edit", "advisor", "/requests/{request_id}/edit"),
+    ("dossiers-edit", "advisor", "/accompaniments/{holder_dossier_id}/edit"),
+    ("dossier-stage", "advisor", "/accompaniments/{holder_dossier_id}/stage"),
+    ("seance-attendance", "advisor", "/sessions/{session_id}/presences"),
+    ("collective-regularity", "advisor", "/sessions/collectives/{collective_id}/regularite"),
+    ("person-attendance", "advisor", "/sessions/personnes/{person_id}/presences"),
+    ("signin-sheet", "advisor", "/sessions/{session_id}/emargement"),
+    ("change-password", "advisor", "/account/password"),
+    ("mfa-setup", "advisor", "/account/mfa"),
+    ("pathways-new", "admin", "/pathways/new"),
+    ("invite-partner", "admin", "/referrals/partners/invite"),
 ]
 
 # (test id, role, path, CSS selector of the form sent empty)
@@ -131,6 +148,12 @@ def _seed_demo_pole() -> dict:
         ),
         "session_id": _first_id(
             select(AccompanimentSession.id).filter_by(**in_pole).order_by(AccompanimentSession.id)
+        ),
+        "public_session_id": _first_id(
+            select(AccompanimentSession.id)
+            .where(AccompanimentSession.is_public.is_(True), AccompanimentSession.starts_at > utcnow())
+            .filter_by(**in_pole)
+            .order_by(AccompanimentSession.starts_at)
         ),
         "referral_id": _first_id(select(Referral.id).filter_by(**in_pole).order_by(Referral.id)),
         "partner_referral_id": _first_id(
