@@ -18,12 +18,14 @@ from werkzeug.serving import make_server
 
 from app.accompaniments.models import Accompaniment
 from app.auth.models import User
+from app.auth.services import create_user
 from app.collectives.models import Collective
 from app.core.models import utcnow
 from app.demo.cli import DEMO_PASSWORD, DEMO_SLUG, seed_demo
 from app.extensions import db, limiter
 from app.pathways.models import PathwayTemplate
 from app.people.models import Person
+from app.poles.services import create_pole
 from app.referrals.models import Referral
 from app.requests.models import Request
 from app.sessions.models import AccompanimentSession
@@ -41,6 +43,7 @@ ACCOUNTS = {
     "advisor": "advisor1@demo.passerelle.test",
     "partner": "partner@demo.passerelle.test",
     "holder": "holder@demo.passerelle.test",
+    "new-pole": "nouvelle@pole-vide.example",  # an advisor of a pole with no data yet
 }
 
 # (test id, role or None for anonymous, path with {placeholders} filled from the seeded ids)
@@ -108,6 +111,16 @@ PAGES = [
     ("mfa-setup", "advisor", "/account/mfa"),
     ("pathways-new", "admin", "/pathways/new"),
     ("invite-partner", "admin", "/referrals/partners/invite"),
+    # Empty states, in a pole that has just been created.
+    ("empty-home", "new-pole", "/"),
+    ("empty-people", "new-pole", "/people/"),
+    ("empty-collectives", "new-pole", "/collectives/"),
+    ("empty-structures", "new-pole", "/structures/"),
+    ("empty-requests", "new-pole", "/requests/"),
+    ("empty-dossiers", "new-pole", "/accompaniments/"),
+    ("empty-agenda", "new-pole", "/sessions/agenda?view=month"),
+    ("empty-orientations", "new-pole", "/referrals/"),
+    ("empty-to-chase", "new-pole", "/referrals/to-chase"),
 ]
 
 # (test id, role, path, CSS selector of the form sent empty)
@@ -131,6 +144,10 @@ def _first_id(stmt) -> int:
 
 def _seed_demo_pole() -> dict:
     pole = seed_demo()
+    empty_pole = create_pole("pole-vide", "Pôle ESS tout neuf")
+    create_user(
+        ACCOUNTS["new-pole"], "advisor", empty_pole, full_name="Nouvelle Recrue", password=DEMO_PASSWORD
+    )
     partner = db.session.scalar(select(User).where(User.email == ACCOUNTS["partner"]))
     holder = db.session.scalar(select(User).where(User.email == ACCOUNTS["holder"]))
     in_pole = {"pole_id": pole.id}
