@@ -4,9 +4,11 @@ axe-core is vendored in tests/browser/vendor/axe-core (never served by the app).
 (`script-src 'self'`) blocks an injected <script> tag, so axe runs through `page.evaluate`,
 which goes through the DevTools protocol and is not subject to the page's CSP.
 
-One live server and one demo pole (`seed_demo`) per module; one logged-in browser context per
-role, reused by every page of that role, so the whole sweep stays short. Serious and critical
-violations fail; the others are ignored here.
+The conftest's `live_server`/`seed`/`page` are per test (tables emptied each time): here one
+live server and one demo pole (`seed_demo`, every domain's data) serve the whole module, and one
+logged-in tab per role is reused by every page of that role, so ~85 pages stay near a minute.
+Serious and critical violations fail; the others are ignored. Duplicate ids are checked apart
+(axe only sends those referenced by a <label> to "needs review").
 """
 
 import threading
