@@ -379,6 +379,8 @@ def _listing_options():
 class ChaseLists:
     due: list[Referral] = field(default_factory=list)
     to_close: list[Referral] = field(default_factory=list)
+    due_total: int = 0
+    to_close_total: int = 0
 
 
 def no_answer_cutoff(pole: Pole, today: date) -> date:
@@ -401,14 +403,26 @@ def _chase_conditions(pole: Pole, today: date):
     return due, to_close
 
 
-def referrals_to_chase(pole: Pole, today: date | None = None) -> ChaseLists:
-    """Open referrals whose follow-up date has come, and sent ones left unanswered too long."""
-    due, to_close = _chase_conditions(pole, today or pole_today(pole))
+def referrals_to_chase(pole: Pole, today: date | None = None, limit: int | None = None) -> ChaseLists:
+    """Open referrals whose follow-up date has come, and sent ones left unanswered too long.
+
+    With `limit`, each list holds its oldest `limit` rows (the page shows those first) and the
+    totals say how many there are in all."""
+    today = today or pole_today(pole)
+    due, to_close = _chase_conditions(pole, today)
     base = select(Referral).options(*_listing_options())
-    return ChaseLists(
-        due=list(db.session.scalars(base.where(due).order_by(Referral.follow_up_on, Referral.id))),
-        to_close=list(db.session.scalars(base.where(to_close).order_by(Referral.sent_on, Referral.id))),
+    due_stmt = base.where(due).order_by(Referral.follow_up_on, Referral.id)
+    close_stmt = base.where(to_close).order_by(Referral.sent_on, Referral.id)
+    if limit is not None:
+        due_stmt, close_stmt = due_stmt.limit(limit), close_stmt.limit(limit)
+    lists = ChaseLists(
+        due=list(db.session.scalars(due_stmt)), to_close=list(db.session.scalars(close_stmt))
     )
+    if limit is None:
+        lists.due_total, lists.to_close_total = len(lists.due), len(lists.to_close)
+    else:
+        lists.due_total, lists.to_close_total = chase_counts(pole, today)
+    return lists
 
 
 def chase_counts(pole: Pole, today: date | None = None) -> tuple[int, int]:

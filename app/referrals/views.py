@@ -387,10 +387,17 @@ def follow_up(referral_id: int):
 @staff_required
 def to_chase():
     pole = current_user.pole
-    lists = services.referrals_to_chase(pole)
+    lists = services.referrals_to_chase(pole, limit=CHASE_PAGE_ROWS)
     return render_template(
-        "referrals/to_chase.html", lists=lists, no_answer_days=pole.referral_no_answer_days, **_labels()
+        "referrals/to_chase.html",
+        lists=lists,
+        shown=CHASE_PAGE_ROWS,
+        no_answer_days=pole.referral_no_answer_days,
+        **_labels(),
     )
+
+
+CHASE_PAGE_ROWS = 50  # the oldest first; acting on them brings the next ones
 
 
 @bp.route("/<int:referral_id>/close", methods=["POST"])

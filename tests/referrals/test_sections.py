@@ -28,3 +28,19 @@ def test_orienting_from_a_request_sets_its_outcome(client, advisor, login_as, db
     assert f"/referrals/new?request_id={req.id}" in client.get(f"/requests/{req.id}").get_data(as_text=True)
     make_referral(pole, advisor, request=req)
     assert req.outcome == "oriented"
+
+
+def test_chase_page_shows_the_oldest_rows_and_the_totals(client, advisor, login_as, monkeypatch):
+    from datetime import timedelta
+
+    from app.referrals import services, views
+
+    monkeypatch.setattr(views, "CHASE_PAGE_ROWS", 2)
+    pole = advisor.pole
+    today = services.pole_today(pole)
+    for i in range(3):
+        referral = make_referral(pole, advisor, referred_on=today - timedelta(days=20 + i))
+        referral.follow_up_on = today - timedelta(days=1 + i)
+    login_as(advisor)
+    html = client.get("/referrals/to-chase").get_data(as_text=True)
+    assert "(3)" in html and "Les 2 plus anciennes sont affichées." in html
