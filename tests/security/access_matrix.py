@@ -70,6 +70,10 @@ def partner_only(**kw) -> Access:
     return access(partner=OK, **kw)
 
 
+def regional_only(**kw) -> Access:
+    return access(regional=OK, **kw)
+
+
 def logged_in(**kw) -> Access:
     """Any logged-in user, whatever the role (their own account pages, the home page)."""
     values = {"admin": OK, "advisor": OK, "holder": OK, "partner": OK, "regional": OK}
