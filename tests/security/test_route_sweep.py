@@ -5,9 +5,10 @@ all routes and roles and reports every mismatch at once.
 """
 
 import re
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy import String, cast, event, func, literal, select, union_all
 from werkzeug.exceptions import HTTPException
 
 from app import create_app
@@ -87,6 +88,27 @@ def _snapshot() -> dict:
     return {name: (count, stamp) for name, count, stamp in rows}
 
 
+@contextmanager
+def _write_statements():
+    """The INSERT/UPDATE/DELETE statements run meanwhile (but the audit journal's), first words only.
+
+    Stricter than the snapshot: it also sees an update of a table without `updated_at`.
+    """
+    writes: list[str] = []
+
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        words = statement.split()
+        verb = words[0].upper() if words else ""
+        if verb in ("INSERT", "UPDATE", "DELETE") and "audit_events" not in " ".join(words[:4]):
+            writes.append(" ".join(words[:3]))
+
+    event.listen(_db.engine, "before_cursor_execute", _before)
+    try:
+        yield writes
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", _before)
+
+
 def _diff(before: dict, after: dict) -> str:
     return ", ".join(f"{t}: {before[t]} -> {after[t]}" for t in before if before[t] != after[t])
 
@@ -105,11 +127,14 @@ def _check(app, client, method, url, expected, label, problems):
     limiter.reset()  # the sweep posts to rate-limited public forms many times
     before = _snapshot()
     try:
-        response = client.open(url, method=method)
+        with _write_statements() as writes:
+            response = client.open(url, method=method)
     except Exception as exc:  # a 500 (propagated in tests): report it with the others
         _db.session.rollback()
         problems.append(f"{label}: expected {expected}, raised {exc!r}")
         return
+    if writes:
+        problems.append(f"{label}: ran {'; '.join(writes)}")
     actual = _outcome(app, response)
     if actual != expected:
         problems.append(f"{label}: expected {expected}, got {actual}")
