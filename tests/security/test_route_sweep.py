@@ -206,6 +206,11 @@ def test_get_routes_answer_as_declared_and_write_nothing(app, client, db):
         for role in PERSONAL_ROLES if url_other else ():
             label = f"GET {url_other} (another person's record) as {role}"
             _check(app, clients[role], "GET", url_other, NOT_FOUND, label, problems)
+        url_mismatched = _url(rule, world.mismatched)
+        for role in ROLES if url_mismatched != url_a else ():
+            if spec.expected(role) == OK:
+                label = f"GET {url_mismatched} (child of another parent) as {role}"
+                _check(app, clients[role], "GET", url_mismatched, NOT_FOUND, label, problems)
     assert not problems, _report(problems)
 
 
@@ -237,6 +242,11 @@ def test_post_routes_refuse_as_declared_and_write_nothing(app, client, db):
         for role in PERSONAL_ROLES if url_other else ():
             label = f"POST {url_other} (another person's record) as {role}"
             _check(app, clients[role], "POST", url_other, NOT_FOUND, label, problems)
+        url_mismatched = _url(rule, world.mismatched)
+        for role in ROLES if url_mismatched != url_a else ():
+            if spec.expected(role) == OK:
+                label = f"POST {url_mismatched} (child of another parent) as {role}"
+                _check(app, clients[role], "POST", url_mismatched, NOT_FOUND, label, problems)
     assert not problems, _report(problems)
 
 

@@ -36,6 +36,9 @@ class World:
     # Pole A's values, but the dossier, séance and orientation of another person (Dan, sent to
     # another partner): the holder and the partner user of pole A must not reach them.
     other: dict = field(default_factory=dict)
+    # Pole A's values, but a membership of another collective and a stage of another parcours:
+    # a child record named under the wrong parent must answer 404.
+    mismatched: dict = field(default_factory=dict)
     b: dict = field(default_factory=dict)  # the same names for pole B's records
     emails: dict = field(default_factory=dict)  # role -> e-mail of the pole-A user (or regional)
 
@@ -203,7 +206,23 @@ def _other_person_records(pole, staff) -> dict:
     )
     db.session.add(referral)
     db.session.flush()
-    return {"accompaniment_id": dossier.id, "session_id": seance.id, "referral_id": referral.id}
+    collective = Collective(
+        pole_id=pole.id, name="Recyclerie collective", kind="mixte", search_text="recyclerie"
+    )
+    other_template = PathwayTemplate(pole_id=pole.id, name="Autre parcours", active=True)
+    db.session.add_all([collective, other_template])
+    db.session.flush()
+    membership = Membership(pole_id=pole.id, collective_id=collective.id, person_id=dan.id, role="membre")
+    stage = Stage(pole_id=pole.id, template_id=other_template.id, name="Accueil", position=0, active=True)
+    db.session.add_all([membership, stage])
+    db.session.flush()
+    return {
+        "accompaniment_id": dossier.id,
+        "session_id": seance.id,
+        "referral_id": referral.id,
+        "membership_id": membership.id,
+        "stage_id": stage.id,
+    }
 
 
 def build_world() -> World:
@@ -239,6 +258,10 @@ def build_world() -> World:
     world.b.update(literals)
     # Public pages name the pole in their URL: pole B's records are looked for under pole A's slug.
     world.b["pole_slug"] = world.a["pole_slug"]
-    world.other = {**world.a, **other_records}
+    world.other = {
+        **world.a,
+        **{k: other_records[k] for k in ("accompaniment_id", "session_id", "referral_id")},
+    }
+    world.mismatched = {**world.a, **{k: other_records[k] for k in ("membership_id", "stage_id")}}
     assert db.session.scalar(select(User.id).where(User.email == world.emails["regional"])) is not None
     return world
