@@ -2,7 +2,11 @@
 
 The route sweep (test_route_sweep.py) walks `app.url_map` and fails on any endpoint missing
 here, so a new route cannot ship without someone deciding who may see it. Adding a route is
-one line: `"domain.endpoint": staff(),` (or admin_only(), holder_only(), …).
+one line: `"domain.endpoint": staff(),` (or admin_only(), holder_only(), regional_only(), …),
+e.g. when the reports branch lands: `"reports.monthly": staff(),` and
+`"reports.regional": regional_only(),` (check what the page should answer to each role).
+A route with a URL argument the sweep world does not know yet (tests/security/world.py) needs
+that value added there, or `args={"arg": "existing_world_key"}` on its entry.
 
 Outcomes, per role, for a GET with pole A's records (the user's own pole):
 - OK: a 2xx answer;

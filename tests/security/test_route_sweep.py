@@ -283,3 +283,20 @@ def test_every_post_route_without_csrf_token_answers_400(app, db):
             csrf_app, clients[role], "POST", url, "400", f"POST {url} as {role} without CSRF token", problems
         )
     assert not problems, _report(problems)
+
+
+def test_special_routes_refuse_a_wrong_credential(app, client, db):
+    """Token URLs and public pages: a wrong token or an unknown pole answers 404, writing nothing."""
+    world = _world()
+    problems: list[str] = []
+    for url in (
+        "/sessions/ical/not-a-real-token.ics",
+        "/invitation/not-a-real-token",
+        "/password/reset/not-a-real-token",
+        f"/invitation/{world.a['reset_token']}",  # a reset token is no invitation
+        f"/password/reset/{world.a['invitation_token']}",  # and the other way round
+        "/p/no-such-pole/ateliers",
+        f"/p/no-such-pole/ateliers/{world.a['session_id']}",
+    ):
+        _check(app, client, "GET", url, NOT_FOUND, f"GET {url} as anonymous", problems)
+    assert not problems, _report(problems)
