@@ -19,7 +19,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f 2>/dev/null
+	$(BIN)/pybabel compile -d app/translations -f 2>/dev/null
 
 run: $(VENV)/.installed translations
 	$(BIN)/flask db upgrade

@@ -69,6 +69,9 @@ class Config:
 
     # The audit journal keeps this many months (`flask audit purge`).
     AUDIT_RETENTION_MONTHS = int(os.environ.get("AUDIT_RETENTION_MONTHS", "12"))
+    # Persons with no activity for this many months are listed for anonymisation
+    # (`flask privacy retention`, page "Durée de conservation").
+    PRIVACY_RETENTION_MONTHS = int(os.environ.get("PRIVACY_RETENTION_MONTHS", "36"))
 
     INVITATION_MAX_AGE_HOURS = 72
     PASSWORD_RESET_MAX_AGE_HOURS = 2

@@ -116,7 +116,7 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.auth.models import User
+        from app.auth.models import User, UserSession
 
         try:
             uid, version_str = user_id.split(":", 1)
@@ -125,6 +125,10 @@ def _init_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, uid_int)
         if user is None or not user.active or user.session_version != session_version:
+            return None
+        # The browser's registered session must still be open (ended from another device?).
+        record = db.session.get(UserSession, session.get("sid") or "")
+        if record is None or record.user_id != user.id or record.revoked_at is not None:
             return None
         return user
 

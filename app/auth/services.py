@@ -42,18 +42,33 @@ def account_throttled(user: User) -> bool:
     return utcnow() - user.last_failed_login_at < timedelta(minutes=cfg["ACCOUNT_LOCK_MINUTES"])
 
 
+def _end_read_transaction() -> None:
+    """End a transaction that has only read, so no lock is held during the slow hash check.
+
+    On SQLite a writing request's transaction takes the database write lock when it begins
+    (app.core.database); argon2 takes a good fraction of a second, during which every other
+    writer would wait. Nothing is pending at this point, so ending the transaction loses nothing.
+    """
+    if not (db.session.new or db.session.dirty or db.session.deleted):
+        db.session.commit()
+
+
 def authenticate(email: str, password: str) -> LoginResult:
     """Check credentials, keeping the per-account failure counter in the database."""
     user = find_user_by_email(email)
+    password_hash = user.password_hash if user is not None else None
+    throttled = user is not None and account_throttled(user)
+    _end_read_transaction()
     if user is None:
         # Same work as a real check, so timing does not reveal which emails exist.
         verify_password(hash_password("timing-equaliser-password"), password)
         record_audit("login.failure", changes={"reason": "unknown_account"})
         return LoginResult(None)
-    if account_throttled(user):
+    if throttled:
         record_audit("login.throttled", user, pole_id=user.pole_id)
         return LoginResult(None, throttled=True)
-    if not user.active or not verify_password(user.password_hash, password):
+    password_ok = verify_password(password_hash, password)  # slow on purpose: no lock held
+    if not user.active or not password_ok:
         user.failed_login_count = (user.failed_login_count or 0) + 1
         user.last_failed_login_at = utcnow()
         record_audit("login.failure", user, pole_id=user.pole_id, actor_id=user.id)

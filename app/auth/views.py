@@ -1,5 +1,6 @@
 """Login (with its MFA step), logout, password reset, invitations and the admin's user list."""
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -20,7 +21,7 @@ from app.auth.forms import (
     NewPasswordForm,
     PasswordConfirmForm,
 )
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.auth.passwords import verify_password
 from app.core.audit import record_audit
 from app.core.models import utcnow
@@ -43,10 +44,20 @@ def _login_limit() -> str:
 
 
 def start_session(user: User) -> None:
+    """Log `user` in on this browser, registering the session so it can be listed and ended."""
     session.clear()
+    record = UserSession(
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        session_version=user.session_version,
+        user_agent=(request.user_agent.string or "")[:200],
+    )
+    db.session.add(record)
+    db.session.commit()
     login_user(user)
     session.permanent = True
     now = int(utcnow().timestamp())
+    session["sid"] = record.id
     session["login_at"] = now
     session["last_seen"] = now
 
@@ -286,7 +297,13 @@ def change_password():
             services.set_password(user, form.password.data)
             db.session.commit()
             start_session(user)  # this browser stays logged in; every other session ends
-            flash(_("Mot de passe modifié. Vos autres sessions ont été fermées."), "success")
+            flash(
+                _(
+                    "Mot de passe modifié. Vos autres sessions ont été fermées "
+                    "(voir « Mes sessions ouvertes »)."
+                ),
+                "success",
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
 
@@ -343,3 +360,46 @@ def reinvite(user_id: int):
     db.session.commit()
     flash(_("Nouvelle invitation envoyée à %(email)s.", email=user.email), "success")
     return redirect(url_for("auth.users"))
+
+
+def _open_sessions(user: User) -> list[UserSession]:
+    cutoff = utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return db.session.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.session_version == user.session_version,
+            UserSession.revoked_at.is_(None),
+            UserSession.created_at > cutoff,
+        )
+        .order_by(UserSession.created_at.desc())
+    ).all()
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    """Where am I logged in? Each open session, this one marked, with a button to end it."""
+    return render_template(
+        "auth/sessions.html", sessions=_open_sessions(current_user), current_sid=session.get("sid")
+    )
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_sessions():
+    """End one other session (`sid`), or every other one (no `sid`)."""
+    target = request.form.get("sid")
+    ended = 0
+    for record in _open_sessions(current_user):
+        if record.id == session.get("sid"):
+            continue
+        if target and record.id != target:
+            continue
+        record.revoked_at = utcnow()
+        ended += 1
+    if ended:
+        record_audit("user.sessions_ended", current_user, {"count": ended})
+    db.session.commit()
+    flash(_("%(n)d session(s) fermée(s).", n=ended), "success")
+    return redirect(url_for("auth.sessions"))

@@ -1,6 +1,6 @@
 """Engine set-up: SQLite pragmas and real transactions (savepoints work)."""
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -24,4 +24,14 @@ def configure_engine(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether the current request may write (any method but GET/HEAD/OPTIONS).
+
+    A deferred SQLite transaction that reads, then writes after another connection committed,
+    fails at once with "database is locked" (the busy timeout does not apply to that upgrade):
+    such requests take the write lock when their transaction begins, waiting for it if needed.
+    """
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

@@ -78,8 +78,18 @@ def seed_demo(seed: int = 2026, today: date | None = None) -> Pole:
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà un pôle.")
 @click.option("--seed", "seed_value", default=2026, show_default=True, type=int)
-def seed_command(if_empty: bool, seed_value: int) -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["pole", "network", "tiny"]),
+    default=None,
+    help="Données synthétiques de banc d'essai : pole (1 pôle, 20 000 séances) ou network "
+    "(50 pôles, 1 000 000 de séances) ; voir bench/README.md. tiny : pour les tests.",
+)
+def seed_command(if_empty: bool, seed_value: int, scale: str | None) -> None:
     """Load the fictional demo pole (Pays de Redon) with its staff accounts."""
+    if scale is not None:
+        _seed_scale(scale, seed_value)
+        return
     existing = get_pole_by_slug(DEMO_SLUG)
     if existing is not None:
         click.echo("Le pôle de démonstration existe déjà.")
@@ -92,6 +102,25 @@ def seed_command(if_empty: bool, seed_value: int) -> None:
     db.session.commit()
     click.echo(f"Pôle de démonstration créé : {DEMO_NAME}")
     _print_logins()
+
+
+def _seed_scale(scale: str, seed_value: int) -> None:
+    import time
+
+    from app.demo.scale import BENCH_PASSWORD, SCALES, build_scale
+
+    spec = SCALES[scale]
+    click.echo(f"Génération à l'échelle « {scale} » ({spec.poles} pôle(s), graine {seed_value})…")
+    started = time.monotonic()
+    try:
+        counts = build_scale(spec, seed_value, echo=click.echo)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    elapsed = time.monotonic() - started
+    for table in ("persons", "collectives", "sessions", "attendances", "accompaniments", "referrals"):
+        click.echo(f"  {table:<16} {counts[table]:>10,}")
+    click.echo(f"{sum(counts.values()):,} lignes en {elapsed:.0f} s. Mot de passe commun : {BENCH_PASSWORD}")
 
 
 def register(app) -> None:

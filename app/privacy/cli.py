@@ -1,4 +1,4 @@
-"""`flask audit purge` and `flask backup`."""
+"""`flask audit purge`, `flask backup` and `flask privacy retention`."""
 
 import sqlite3
 import sys
@@ -7,13 +7,16 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from app.core.backup import backup_sqlite, pg_dump_command
 from app.core.models import utcnow
 from app.extensions import db
+from app.poles.models import Pole
 from app.privacy import services
 
 audit_cli = AppGroup("audit", help="Journal d'audit.")
+privacy_cli = AppGroup("privacy", help="Données personnelles (RGPD).")
 
 
 @audit_cli.command("purge")
@@ -69,6 +72,34 @@ def backup_command(output: str | None) -> None:
     click.echo(f"Sauvegarde écrite : {destination} ({size / 1024:.0f} Kio).")
 
 
+@privacy_cli.command("retention")
+@click.option("--pole", "pole_slug", required=True, help="Identifiant (slug) du pôle.")
+@click.option("--apply", "apply", is_flag=True, help="Anonymiser les personnes listées (irréversible).")
+def retention_command(pole_slug: str, apply: bool) -> None:
+    """List the persons with no activity for the retention period; anonymise them with --apply."""
+    pole = db.session.scalar(select(Pole).where(Pole.slug == pole_slug))
+    if pole is None:
+        raise click.ClickException(f"Pôle inconnu : {pole_slug}")
+    months = current_app.config["PRIVACY_RETENTION_MONTHS"]
+    _cutoff_at, cutoff_on = services.retention_cutoff(pole, months=months)
+    persons = services.retention_candidates(pole, months=months)
+    ids = ", ".join(str(p.id) for p in persons) or "aucune"
+    click.echo(
+        f"{len(persons)} personne(s) du pôle {pole.slug} sans activité depuis {months} mois "
+        f"(avant le {cutoff_on:%d/%m/%Y}) : {ids}"
+    )
+    if not persons:
+        return
+    if not apply:
+        click.echo("Relancez avec --apply pour les anonymiser (opération irréversible).")
+        return
+    for person in persons:
+        services.anonymise_person(person, None)
+    db.session.commit()
+    click.echo(f"{len(persons)} personne(s) anonymisée(s).")
+
+
 def register(app) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(backup_command)

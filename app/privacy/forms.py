@@ -1,11 +1,14 @@
 """Forms of the privacy pages."""
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.auth.models import User
+from app.privacy.models import REQUEST_KIND_LABELS
 
 
 class AuditFilterForm(FlaskForm):
@@ -35,3 +38,49 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("La date de fin précède la date de début."))
+
+
+class AnonymiseForm(FlaskForm):
+    """Confirmation of an irreversible anonymisation."""
+
+    confirm = BooleanField(
+        _l("J'ai compris que l'anonymisation est définitive et ne peut pas être annulée."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer."))],
+    )
+
+
+class PrivacyRequestForm(FlaskForm):
+    """A request received from a person (register of RGPD requests)."""
+
+    kind = SelectField(
+        _l("Type de demande"),
+        choices=[(k, v) for k, v in REQUEST_KIND_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    received_on = DateField(_l("Reçue le"), validators=[DataRequired(_l("Indiquez la date de réception."))])
+    notes = TextAreaField(
+        _l("Notes"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Canal, pièces reçues, réponse apportée… Pas de donnée de santé."),
+    )
+
+    def validate_received_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("La date de réception ne peut pas être dans le futur."))
+
+
+class HandleRequestForm(FlaskForm):
+    """Marking a request as answered."""
+
+    handled_on = DateField(_l("Traitée le"), validators=[DataRequired(_l("Indiquez la date de traitement."))])
+    notes = TextAreaField(_l("Réponse apportée (facultatif)"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, received_on: date, **kwargs):
+        super().__init__(**kwargs)
+        self.received_on = received_on
+
+    def validate_handled_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("La date de traitement ne peut pas être dans le futur."))
+        if field.data and field.data < self.received_on:
+            raise ValidationError(_l("La date de traitement précède la date de réception."))

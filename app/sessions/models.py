@@ -93,7 +93,11 @@ class Attendance(IdMixin, PoleScopedMixin, db.Model):
     """One person at one séance."""
 
     __tablename__ = "attendances"
-    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        # The "séances to fill in" lists (home, agenda) read only a pole's `invited` rows.
+        Index("ix_attendances_pole_status_session", "pole_id", "status", "session_id"),
+    )
 
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)

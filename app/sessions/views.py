@@ -15,7 +15,7 @@ from app.accompaniments.models import Accompaniment
 from app.collectives.models import Collective
 from app.core.models import utcnow
 from app.core.pagination import paginate
-from app.core.permissions import ADVISOR, STAFF, admin_required, staff_required
+from app.core.permissions import ADVISOR, HOLDER, STAFF, admin_required, roles_required, staff_required
 from app.core.scoping import get_or_404, set_pole_scope
 from app.core.sections import register_section
 from app.extensions import db, limiter
@@ -493,7 +493,7 @@ def toggle_programme(programme_id: int):
 
 
 @bp.route("/agenda/abonnement")
-@staff_required
+@roles_required(*STAFF, HOLDER)
 def calendar():
     feed = services.calendar_feed(current_user)
     url = url_for("sessions.ical_feed", token=feed.token, _external=True) if feed else None
@@ -501,7 +501,7 @@ def calendar():
 
 
 @bp.route("/agenda/abonnement/regenerer", methods=["POST"])
-@staff_required
+@roles_required(*STAFF, HOLDER)
 def regenerate_calendar():
     services.regenerate_calendar_feed(current_user)
     db.session.commit()
@@ -510,7 +510,7 @@ def regenerate_calendar():
 
 
 @bp.route("/agenda/abonnement/revoquer", methods=["POST"])
-@staff_required
+@roles_required(*STAFF, HOLDER)
 def revoke_calendar():
     services.revoke_calendar_feed(current_user)
     db.session.commit()
@@ -525,9 +525,19 @@ def ical_feed(token: str):
         abort(404)
     pole = db.session.get(Pole, user.pole_id)
     set_pole_scope(pole.id)
-    body = services.build_calendar(
-        user, pole, lambda s: url_for("sessions.detail", session_id=s.id, _external=True)
-    )
+    if user.role == HOLDER:
+        from app.portal.services import holder_scope
+
+        body = services.build_calendar(
+            user,
+            pole,
+            lambda s: url_for("portal.sessions", _external=True),
+            session_ids=holder_scope(user).session_ids(),
+        )
+    else:
+        body = services.build_calendar(
+            user, pole, lambda s: url_for("sessions.detail", session_id=s.id, _external=True)
+        )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"

@@ -100,7 +100,9 @@ def test_person_csv_export_honours_filters_and_neutralises(client, db, pole, adv
     assert [r[0] for r in rows[1:]] == ["Le Goff"]
     rows = _read_csv(client.get("/people/export/csv?archives=1").data)
     assert len(rows) == 4
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.persons")).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.persons").order_by(AuditEvent.id)
+    ).all()
     assert [e.changes["rows"] for e in events] == [2, 1, 3]
     assert events[1].changes["q"] == "allaire" and events[0].actor_id == advisor.id
     assert client.get("/people/export/pdf").status_code == 404

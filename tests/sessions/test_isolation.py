@@ -63,7 +63,6 @@ def test_other_poles_seance_not_in_agenda(client, advisor, login_as, other_pole)
         "/sessions/{id}",
         "/sessions/{id}/presences",
         "/sessions/{id}/emargement.pdf",
-        "/sessions/agenda/abonnement",
         "/sessions/programmes",
     ],
 )
@@ -72,6 +71,13 @@ def test_non_staff_roles_get_404(client, pole, role, url):
     user = UserFactory(pole=pole, role=role)
     client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
     assert client.get(url.format(id=session.id)).status_code == 404
+
+
+def test_calendar_page_is_for_staff_and_holders_only(client, pole):
+    # Holders subscribe to their own séances (tests/portal/test_calendar.py); partners cannot.
+    user = UserFactory(pole=pole, role="partner")
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    assert client.get("/sessions/agenda/abonnement").status_code == 404
 
 
 def test_anonymous_is_sent_to_login(client, db):

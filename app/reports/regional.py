@@ -1,0 +1,199 @@
+"""The regional view: each pole's monthly headline figures, and their total, for one month
+and for the year to date. Only counts and rates: no name, no email, no free text. Counts of
+persons under 3 (0, 1 or 2) are shown as "< 3", so an empty cell cannot be told from a small one.
+
+The regional coordinator has no pole, so the automatic pole scope would hide everything:
+queries run with `execution_options(all_poles=True)` and group by pole explicitly. Month
+bounds follow each pole's own time zone (poles are grouped by zone).
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+
+from app.accompaniments.models import Accompaniment
+from app.extensions import db
+from app.poles.models import Pole
+from app.portal.models import SatisfactionResponse
+from app.referrals.models import Referral
+from app.reports.periods import Period, month_key, month_period, parse_month
+from app.reports.services import SMALL_COUNT, ratio
+from app.requests.models import Request
+from app.sessions.models import AccompanimentSession, Attendance
+
+# Figures that count persons (or records each standing for one beneficiary): masked under 3.
+PERSON_COUNTS = (
+    "requests",
+    "referrals",
+    "accompaniments_opened",
+    "accompaniments_active",
+    "distinct_participants",
+    "satisfaction_responses",
+)
+FIGURES = (
+    "requests",
+    "referrals",
+    "accompaniments_opened",
+    "accompaniments_active",
+    "sessions",
+    "hours",
+    "distinct_participants",
+    "attendance_rate",
+    "satisfaction_responses",
+    "satisfaction_mean",
+)
+
+
+def _rows(stmt) -> list:
+    return db.session.execute(stmt.execution_options(all_poles=True)).all()
+
+
+def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int]]:
+    """Raw per-pole sums (unmasked, unrounded) over `period`."""
+    raw: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for pole_id, count in _rows(
+        select(Request.pole_id, func.count())
+        .where(Request.pole_id.in_(pole_ids), Request.received_on.between(period.first, period.last))
+        .group_by(Request.pole_id)
+    ):
+        raw[pole_id]["requests"] = int(count)
+    for pole_id, count in _rows(
+        select(Referral.pole_id, func.count())
+        .where(Referral.pole_id.in_(pole_ids), Referral.referred_on.between(period.first, period.last))
+        .group_by(Referral.pole_id)
+    ):
+        raw[pole_id]["referrals"] = int(count)
+    in_period = and_(
+        AccompanimentSession.pole_id.in_(pole_ids),
+        AccompanimentSession.starts_at >= period.start_utc,
+        AccompanimentSession.starts_at < period.end_utc,
+    )
+    for pole_id, count, minutes in _rows(
+        select(
+            AccompanimentSession.pole_id,
+            func.count(),
+            func.coalesce(func.sum(AccompanimentSession.duration_minutes), 0),
+        )
+        .where(in_period)
+        .group_by(AccompanimentSession.pole_id)
+    ):
+        raw[pole_id]["sessions"] = int(count)
+        raw[pole_id]["minutes"] = int(minutes)
+    for pole_id, status, count in _rows(
+        select(AccompanimentSession.pole_id, Attendance.status, func.count())
+        .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
+        .where(in_period)
+        .group_by(AccompanimentSession.pole_id, Attendance.status)
+    ):
+        raw[pole_id][f"attendance_{status}"] = int(count)
+    for pole_id, count in _rows(
+        select(AccompanimentSession.pole_id, func.count(distinct(Attendance.person_id)))
+        .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
+        .where(in_period, Attendance.status == "present")
+        .group_by(AccompanimentSession.pole_id)
+    ):
+        raw[pole_id]["distinct_participants"] = int(count)
+    opened = and_(Accompaniment.started_on >= period.first, Accompaniment.started_on <= period.last)
+    active = and_(
+        Accompaniment.started_on <= period.last,
+        or_(Accompaniment.ended_on.is_(None), Accompaniment.ended_on > period.last),
+    )
+    for pole_id, opened_count, active_count in _rows(
+        select(
+            Accompaniment.pole_id,
+            func.coalesce(func.sum(case((opened, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((active, 1), else_=0)), 0),
+        )
+        .where(Accompaniment.pole_id.in_(pole_ids))
+        .group_by(Accompaniment.pole_id)
+    ):
+        raw[pole_id]["accompaniments_opened"] = int(opened_count)
+        raw[pole_id]["accompaniments_active"] = int(active_count)
+    for pole_id, count, score_sum in _rows(
+        select(
+            SatisfactionResponse.pole_id,
+            func.count(),
+            func.coalesce(func.sum(SatisfactionResponse.score), 0),
+        )
+        .where(
+            SatisfactionResponse.pole_id.in_(pole_ids),
+            SatisfactionResponse.answered_at >= period.start_utc,
+            SatisfactionResponse.answered_at < period.end_utc,
+        )
+        .group_by(SatisfactionResponse.pole_id)
+    ):
+        raw[pole_id]["satisfaction_responses"] = int(count)
+        raw[pole_id]["score_sum"] = int(score_sum)
+    return raw
+
+
+def mask(count: int) -> int | str:
+    """A count of persons as published: any count under 3 becomes "< 3"."""
+    return SMALL_COUNT if count < 3 else count
+
+
+def _published(raw: dict[str, int]) -> dict[str, Any]:
+    marked = raw["attendance_present"] + raw["attendance_excused"] + raw["attendance_absent"]
+    figures: dict[str, Any] = {
+        "requests": raw["requests"],
+        "referrals": raw["referrals"],
+        "accompaniments_opened": raw["accompaniments_opened"],
+        "accompaniments_active": raw["accompaniments_active"],
+        "sessions": raw["sessions"],
+        "hours": ratio(raw["minutes"], 60, 2) or 0.0,
+        "distinct_participants": raw["distinct_participants"],
+        # A rate or a mean over fewer than 3 persons' answers would disclose them: null.
+        "attendance_rate": ratio(raw["attendance_present"], marked, 3) if marked >= 3 else None,
+        "satisfaction_responses": raw["satisfaction_responses"],
+        "satisfaction_mean": (
+            ratio(raw["score_sum"], raw["satisfaction_responses"], 2)
+            if raw["satisfaction_responses"] >= 3
+            else None
+        ),
+    }
+    for key in PERSON_COUNTS:
+        figures[key] = mask(figures[key])
+    return figures
+
+
+def regional_report(month: str) -> dict[str, Any]:
+    """Headline figures per pole and in total, for `month` and January 1st to its end."""
+    year, number = parse_month(month)
+    poles = db.session.execute(select(Pole).order_by(Pole.name)).scalars().all()
+    by_zone: dict[str, list[Pole]] = defaultdict(list)
+    for pole in poles:
+        by_zone[pole.timezone].append(pole)
+    raw_month: dict[int, dict[str, int]] = {}
+    raw_ytd: dict[int, dict[str, int]] = {}
+    for zone, zone_poles in by_zone.items():
+        ids = [p.id for p in zone_poles]
+        period = month_period(year, number, zone)
+        ytd = Period(period.first.replace(month=1), period.last, zone)
+        raw_month.update(_raw_figures(ids, period))
+        raw_ytd.update(_raw_figures(ids, ytd))
+
+    def raw_of(table, pole_id):
+        return table.get(pole_id) or defaultdict(int)
+
+    def total(table) -> dict[str, int]:
+        summed: dict[str, int] = defaultdict(int)
+        for values in table.values():
+            for key, value in values.items():
+                summed[key] += value
+        return summed
+
+    return {
+        "month": month_key(year, number),
+        "small_count": SMALL_COUNT,
+        "poles": [
+            {
+                "pole": pole.slug,
+                "name": pole.name,
+                "month": _published(raw_of(raw_month, pole.id)),
+                "year_to_date": _published(raw_of(raw_ytd, pole.id)),
+            }
+            for pole in poles
+        ],
+        "total": {"month": _published(total(raw_month)), "year_to_date": _published(total(raw_ytd))},
+    }
