@@ -21,6 +21,7 @@ from app.extensions import db
 from app.pathways.models import PathwayTemplate, Stage
 from app.people.models import Person
 from app.poles.models import FundingProgramme, Thematic
+from app.privacy.models import PrivacyRequest
 from app.referrals.models import Referral
 from app.requests.models import Request
 from app.sessions.models import AccompanimentSession, Attendance, CalendarFeed
@@ -124,6 +125,14 @@ def _pole_records(pole, slug_suffix: str) -> tuple[dict, dict]:
     db.session.add(seance)
     db.session.flush()
     db.session.add(Attendance(pole_id=pole.id, session_id=seance.id, person_id=person.id, status="invited"))
+    privacy_request = PrivacyRequest(
+        pole_id=pole.id,
+        person_id=person.id,
+        kind="access",
+        received_on=today - timedelta(days=3),
+        recorded_by_id=staff.id,
+    )
+    db.session.add(privacy_request)
     referral = Referral(
         pole_id=pole.id,
         person_id=person.id,
@@ -153,6 +162,7 @@ def _pole_records(pole, slug_suffix: str) -> tuple[dict, dict]:
         "programme_id": programme.id,
         "thematic_id": thematic.id,
         "user_id": staff.id,
+        "privacy_request_id": privacy_request.id,
     }
     return values, {"person": person, "partner": partner, "staff": staff}
 
