@@ -33,8 +33,17 @@ def _journeys(world) -> dict:
             "/referrals/",
             "/structures/annuaire",
             "/requests/",
+            "/reports/monthly",
         ],
-        "admin": ["/", "/users", "/thematiques", "/pathways/", "/imports/", "/privacy/journal"],
+        "admin": [
+            "/",
+            "/users",
+            "/thematiques",
+            "/pathways/",
+            "/imports/",
+            "/privacy/journal",
+            "/privacy/requests",
+        ],
         "holder": [
             "/portal/",
             "/portal/seances",
@@ -42,6 +51,7 @@ def _journeys(world) -> dict:
             "/portal/mes-donnees",
             f"/portal/dossiers/{a['accompaniment_id']}/auto-positionnement",
         ],
+        "regional": ["/", "/reports/regional"],
         "partner": ["/referrals/partner", f"/referrals/partner/{a['referral_id']}"],
     }
 
