@@ -37,6 +37,9 @@ def live_server(app):
         thread.join(timeout=5)
         with app.app_context():
             _empty_tables()
+            # Close the pooled connections the server threads opened (PostgreSQL would report
+            # them as deleted while open at interpreter exit, failing the run).
+            _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
