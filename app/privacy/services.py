@@ -4,24 +4,21 @@ import calendar
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment, AccompanimentStatusChange, StageTransition
 from app.auth.models import User
-from app.collectives.models import Membership
 from app.core.audit import AuditEvent, record_audit
 from app.core.models import utcnow
 from app.core.text import fold
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import refresh_search_text
-from app.poles.models import Pole, Thematic
+from app.poles.models import Pole
 from app.portal.models import SatisfactionResponse, SkillAssessment
 from app.privacy.departments import DEPARTMENTS, department_code, department_postal_code
 from app.privacy.models import REQUEST_KINDS, PrivacyRequest
@@ -503,204 +500,26 @@ def handle_privacy_request(
 
 # --- export of a person's data (right of access) ---------------------------------------------
 
-PERSON_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "commune",
-    "postal_code",
-    "gender",
-    "birth_year",
-    "situation",
-    "first_contact_on",
-    "privacy_notice_given_on",
-    "notes",
-    "archived",
-    "anonymized_at",
-    "created_at",
-    "updated_at",
-)
-
-
-def _value(value):
-    """A JSON-ready value: dates as ISO strings, decimals as strings."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
 
 def export_person_data(person: Person) -> dict:
-    """Everything Passerelle holds about `person`, as JSON-ready data (right of access).
+    """Everything Passerelle holds about `person` (right of access), for the admin export.
 
-    The portal branch writes the same function for the holder's own download; the admin export
-    uses that one when present (see views.export_person). No account secret is included.
-    """
-    pid, pole_id = person.id, person.pole_id
-    memberships = db.session.scalars(
-        select(Membership)
-        .where(Membership.pole_id == pole_id, Membership.person_id == pid)
-        .options(joinedload(Membership.collective), joinedload(Membership.structure))
-        .order_by(Membership.joined_on, Membership.id)
-    ).all()
-    dossiers = (
-        db.session.scalars(
-            select(Accompaniment)
-            .where(Accompaniment.pole_id == pole_id, Accompaniment.person_id == pid)
-            .options(joinedload(Accompaniment.current_stage), selectinload(Accompaniment.thematics))
-            .order_by(Accompaniment.started_on, Accompaniment.id)
-        )
-        .unique()
-        .all()
-    )
-    attendances = db.session.scalars(
-        select(Attendance)
-        .join(Attendance.session)
-        .where(Attendance.pole_id == pole_id, Attendance.person_id == pid)
-        .options(joinedload(Attendance.session))
-        .order_by(AccompanimentSession.starts_at, Attendance.id)
-    ).all()
-    referral_filter = Referral.person_id == pid
-    if dossiers:
-        referral_filter = or_(referral_filter, Referral.accompaniment_id.in_([d.id for d in dossiers]))
-    referrals = db.session.scalars(
-        select(Referral)
-        .where(Referral.pole_id == pole_id, referral_filter)
-        .options(joinedload(Referral.partner), selectinload(Referral.history))
-        .order_by(Referral.referred_on, Referral.id)
-    ).all()
+    The same data the holder downloads from the portal, plus the register of their GDPR
+    requests (staff-side records the portal does not show)."""
+    from app.portal.services import export_person_data as portal_export
+
+    data = portal_export(person)
     requests = db.session.scalars(
-        select(Request)
-        .where(Request.pole_id == pole_id, Request.person_id == pid)
-        .order_by(Request.received_on, Request.id)
-    ).all()
-    responses = db.session.scalars(
-        select(SatisfactionResponse)
-        .where(SatisfactionResponse.pole_id == pole_id, SatisfactionResponse.person_id == pid)
-        .order_by(SatisfactionResponse.answered_at, SatisfactionResponse.id)
-    ).all()
-    assessments = db.session.execute(
-        select(SkillAssessment, Thematic.name)
-        .join(Thematic, Thematic.id == SkillAssessment.thematic_id)
-        .where(SkillAssessment.pole_id == pole_id, SkillAssessment.person_id == pid)
-        .order_by(SkillAssessment.accompaniment_id, SkillAssessment.assessed_at, SkillAssessment.id)
-    ).all()
-    accounts = db.session.scalars(select(User).where(User.person_id == pid, User.pole_id == pole_id)).all()
-    privacy_requests = db.session.scalars(
         select(PrivacyRequest)
-        .where(PrivacyRequest.pole_id == pole_id, PrivacyRequest.person_id == pid)
+        .where(PrivacyRequest.person_id == person.id)
         .order_by(PrivacyRequest.received_on, PrivacyRequest.id)
     ).all()
-    pole = db.session.get(Pole, pole_id)
-    return {
-        "format": "passerelle.person-data/1",
-        "exported_at": utcnow().isoformat(),
-        "pole": pole.name if pole else None,
-        "person": {name: _value(getattr(person, name)) for name in PERSON_FIELDS},
-        "accounts": [
-            {
-                "email": u.email,
-                "full_name": u.full_name,
-                "role": u.role,
-                "active": u.active,
-                "mfa_enabled": u.mfa_enabled_at is not None,
-                "created_at": _value(u.created_at),
-                "last_login_at": _value(u.last_login_at),
-                "password_changed_at": _value(u.password_changed_at),
-            }
-            for u in accounts
-        ],
-        "memberships": [
-            {
-                "collective": m.collective.name,
-                "structure": m.structure.name if m.structure else None,
-                "role": m.role,
-                "joined_on": _value(m.joined_on),
-                "left_on": _value(m.left_on),
-            }
-            for m in memberships
-        ],
-        "requests": [
-            {
-                "id": r.id,
-                "received_on": _value(r.received_on),
-                "channel": r.channel,
-                "need": r.need,
-                "outcome": r.outcome,
-                "outcome_on": _value(r.outcome_on),
-            }
-            for r in requests
-        ],
-        "accompaniments": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "summary": d.summary,
-                "objectives": d.objectives,
-                "status": d.status,
-                "current_stage": d.current_stage.name if d.current_stage else None,
-                "thematics": [t.name for t in d.thematics],
-                "started_on": _value(d.started_on),
-                "ended_on": _value(d.ended_on),
-                "end_reason": d.end_reason,
-                "financing_obtained": d.financing_obtained,
-                "financing_amount": _value(d.financing_amount),
-            }
-            for d in dossiers
-        ],
-        "attendances": [
-            {
-                "session_id": a.session_id,
-                "title": a.session.title,
-                "kind": a.session.kind,
-                "starts_at": _value(a.session.starts_at),
-                "duration_minutes": a.session.duration_minutes,
-                "status": a.status,
-            }
-            for a in attendances
-        ],
-        "referrals": [
-            {
-                "id": r.id,
-                "partner": r.partner.name,
-                "referred_on": _value(r.referred_on),
-                "reason": r.reason,
-                "consent_to_share": r.consent_to_share,
-                "status": r.status,
-                "outcome": r.outcome,
-                "history": [{"status": h.status, "on": _value(h.changed_on)} for h in r.history],
-            }
-            for r in referrals
-        ],
-        "satisfaction": [
-            {
-                "session_id": r.session_id,
-                "accompaniment_id": r.accompaniment_id,
-                "score": r.score,
-                "comment": r.comment,
-                "answered_at": _value(r.answered_at),
-            }
-            for r in responses
-        ],
-        "skill_assessments": [
-            {
-                "accompaniment_id": a.accompaniment_id,
-                "thematic": name,
-                "round": a.round,
-                "level": a.level,
-                "assessed_at": _value(a.assessed_at),
-            }
-            for a, name in assessments
-        ],
-        "privacy_requests": [
-            {
-                "kind": r.kind,
-                "received_on": _value(r.received_on),
-                "handled_on": _value(r.handled_on),
-            }
-            for r in privacy_requests
-        ],
-    }
+    data["privacy_requests"] = [
+        {
+            "kind": r.kind,
+            "received_on": r.received_on.isoformat(),
+            "handled_on": r.handled_on.isoformat() if r.handled_on else None,
+        }
+        for r in requests
+    ]
+    return data

@@ -286,12 +286,7 @@ EXPORT_LABELS = {
 
 
 def _export_person_data(person: Person) -> dict:
-    """The portal's export (the holder downloads the same data) when present, else the local one."""
-    try:
-        from app.portal.services import export_person_data
-    except ImportError:
-        export_person_data = services.export_person_data
-    return export_person_data(person)
+    return services.export_person_data(person)
 
 
 @bp.route("/people/<int:person_id>/export")
