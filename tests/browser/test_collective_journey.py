@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from app.auth.services import create_user
 from app.people.services import create_person
 from app.poles.services import create_pole
@@ -51,7 +53,7 @@ def test_advisor_creates_collective_with_two_members_and_finds_it(page, seed):
     page.get_by_role("link", name="Collectifs", exact=True).click()
     page.get_by_label("Rechercher un collectif").fill("epicerie allaire")
     page.get_by_role("button", name="Rechercher").click()
-    assert "Aucun collectif" in page.content()
+    expect(page.locator("body")).to_contain_text("Aucun collectif")
     page.get_by_label("Rechercher un collectif").fill("EPICERIE SOLIDAIRE")
     page.get_by_role("button", name="Rechercher").click()
     page.get_by_role("link", name="Épicerie solidaire du Pays d'Allaire").click()

@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from app.auth.services import create_user
 from app.people.services import create_person
 from app.poles.services import create_pole
@@ -25,7 +27,7 @@ def test_advisor_is_warned_of_a_duplicate_then_creates_anyway_and_finds_both(pag
     page.get_by_label("Code postal").fill("35600")
     page.get_by_label("Notice d'information remise").check()
     page.get_by_role("button", name="Enregistrer").click()
-    assert "Cette personne existe peut-être déjà" in page.content()
+    expect(page.locator("body")).to_contain_text("Cette personne existe peut-être déjà")
     assert page.get_by_role("link", name="Élodie Le Goff").is_visible()
     page.get_by_label("Créer quand même").check()
     page.get_by_role("button", name="Enregistrer").click()
@@ -34,4 +36,4 @@ def test_advisor_is_warned_of_a_duplicate_then_creates_anyway_and_finds_both(pag
     page.get_by_role("link", name="Personnes").click()
     page.get_by_label("Rechercher (nom, e-mail, commune)").fill("ELODIE")
     page.get_by_role("button", name="Filtrer").click()
-    assert "2 personnes" in page.content()
+    expect(page.locator("body")).to_contain_text("2 personnes")

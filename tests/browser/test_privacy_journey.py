@@ -1,5 +1,7 @@
 """An admin answers an erasure request: records it, reads the person's data, anonymises, closes it."""
 
+from playwright.sync_api import expect
+
 from app.auth.services import create_user
 from app.core.models import utcnow
 from app.extensions import db
@@ -55,11 +57,11 @@ def test_erasure_request_answered_by_anonymisation(page, seed):
 
     page.goto(f"/people/{ids['person_id']}")
     page.get_by_role("button", name="Voir ses données").click()
-    assert "Premier rendez-vous" in page.content()
+    expect(page.locator("body")).to_contain_text("Premier rendez-vous")
 
     page.goto(f"/people/{ids['person_id']}")
     page.get_by_role("button", name="Anonymiser…").click()
-    assert "irréversible" in page.content()
+    expect(page.locator("body")).to_contain_text("irréversible")
     page.get_by_label("J'ai compris que l'anonymisation est définitive").check()
     page.get_by_role("button", name="Anonymiser définitivement").click()
     page.wait_for_url(f"**/people/{ids['person_id']}")

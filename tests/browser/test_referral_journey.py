@@ -1,5 +1,7 @@
 """An advisor orients a collective to a partner; the partner accepts; the advisor sees it."""
 
+from playwright.sync_api import expect
+
 from app.auth.services import create_user
 from app.collectives.models import Collective
 from app.core.text import search_text
@@ -52,18 +54,18 @@ def test_orient_collective_partner_accepts_advisor_sees_it(page, seed):
     page.get_by_label("Envoyer maintenant au partenaire").check()
     page.get_by_role("button", name="Enregistrer l'orientation").click()
     page.wait_for_url("**/referrals/*")
-    assert "Orientation envoyée au partenaire." in page.content()
+    expect(page.locator("main")).to_contain_text("Orientation envoyée au partenaire.")
     detail_url = page.url
     _logout(page, "Yann Guého")
 
     _login(page, "gaelle@dla.example")
     page.get_by_role("link", name="Orientations reçues").click()
     page.locator("table a").first.click()
-    assert "Épicerie solidaire du Pâtis" in page.content()
+    expect(page.locator("main")).to_contain_text("Épicerie solidaire du Pâtis")
     page.get_by_label("Nouveau statut").select_option(label="Acceptée")
     page.get_by_label("Commentaire", exact=True).first.fill("Premier rendez-vous fixé")
     page.get_by_role("button", name="Enregistrer le changement").click()
-    assert "Statut mis à jour : Acceptée." in page.content()
+    expect(page.locator("main")).to_contain_text("Statut mis à jour : Acceptée.")
     _logout(page, "Gaëlle Morvan")
 
     _login(page, "yann@example.org")
