@@ -398,18 +398,17 @@ def _sessions_section(pole_id: int, period: Period, f: _Filters) -> dict:
         by_kind[kind] = by_kind.get(kind, 0) + int(count)
         minutes += int(kind_minutes)
     attendances = dict.fromkeys(("invited", "present", "excused", "absent"), 0)
-    for status, count in _rows(
-        select(Attendance.status, func.count())
+    participants = 0
+    # One pass: counts by status, and the distinct persons of the "present" group.
+    for status, count, persons in _rows(
+        select(Attendance.status, func.count(), func.count(distinct(Attendance.person_id)))
         .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
         .where(*conds)
         .group_by(Attendance.status)
     ):
         attendances[status] = attendances.get(status, 0) + int(count)
-    participants = _scalar(
-        select(func.count(distinct(Attendance.person_id)))
-        .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
-        .where(*conds, Attendance.status == "present")
-    )
+        if status == "present":
+            participants = int(persons)
     marked = attendances["present"] + attendances["excused"] + attendances["absent"]
     return {
         "total": sum(by_kind.values()),
