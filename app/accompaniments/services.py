@@ -20,6 +20,7 @@ from app.accompaniments.models import (
     StageTransition,
 )
 from app.core.audit import _clean, record_audit
+from app.core.dates import pole_today  # noqa: F401  (re-exported)
 from app.core.models import utcnow
 from app.extensions import db
 from app.pathways.models import PathwayTemplate, Stage
@@ -40,10 +41,8 @@ class AccompanimentError(ValueError):
     pass
 
 
-def local_today(pole: Pole | None) -> date:
-    """Today in the pole's time zone."""
-    zone = ZoneInfo(pole.timezone if pole is not None else "Europe/Paris")
-    return datetime.now(zone).date()
+# Kept under the name this domain's modules import.
+local_today = pole_today
 
 
 def _pole_of(accompaniment: Accompaniment) -> Pole | None:

@@ -1,13 +1,13 @@
 """Collective and membership operations. They flush; the caller commits."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.collectives.models import COLLECTIVE_KINDS, MEMBER_ROLES, Collective, Membership
 from app.core.audit import diff_fields, record_audit
+from app.core.dates import pole_today  # noqa: F401  (re-exported)
 from app.core.text import fold, search_text
 from app.extensions import db
 from app.people.models import Person
@@ -17,12 +17,6 @@ from app.structures.models import Structure
 
 class MembershipError(ValueError):
     """A membership change refused for a business reason (message in French)."""
-
-
-def pole_today(pole: Pole | None) -> date:
-    """Today's date in the pole's time zone (what "current member" is measured against)."""
-    zone = ZoneInfo(pole.timezone if pole is not None else "Europe/Paris")
-    return datetime.now(zone).date()
 
 
 def refresh_search_text(collective: Collective) -> None:

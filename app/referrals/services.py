@@ -5,8 +5,7 @@ They flush; the caller commits.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
@@ -16,6 +15,7 @@ from app.auth.models import User
 from app.auth.services import _external_url, invite_user
 from app.collectives.models import Collective, Membership
 from app.core.audit import record_audit
+from app.core.dates import pole_today  # noqa: F401  (re-exported)
 from app.core.mail import send_mail
 from app.core.permissions import PARTNER
 from app.extensions import db
@@ -41,11 +41,6 @@ class ReferralError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-def pole_today(pole: Pole) -> date:
-    """Today's date in the pole's time zone (what "in the future" is measured against)."""
-    return datetime.now(ZoneInfo(pole.timezone)).date()
 
 
 def _pole_of(referral: Referral) -> Pole:
@@ -415,9 +410,7 @@ def referrals_to_chase(pole: Pole, today: date | None = None, limit: int | None 
     close_stmt = base.where(to_close).order_by(Referral.sent_on, Referral.id)
     if limit is not None:
         due_stmt, close_stmt = due_stmt.limit(limit), close_stmt.limit(limit)
-    lists = ChaseLists(
-        due=list(db.session.scalars(due_stmt)), to_close=list(db.session.scalars(close_stmt))
-    )
+    lists = ChaseLists(due=list(db.session.scalars(due_stmt)), to_close=list(db.session.scalars(close_stmt)))
     if limit is None:
         lists.due_total, lists.to_close_total = len(lists.due), len(lists.to_close)
     else:
