@@ -173,6 +173,7 @@ class Result:
     median_ms: float | None = None
     p95_ms: float | None = None
     queries: int | None = None
+    sql_ms: float | None = None
     note: str = ""
     kind: str = "page"
     samples: list[float] = field(default_factory=list)
@@ -195,12 +196,30 @@ def _bench_app(database_url: str) -> Flask:
 
 
 class QueryCounter:
+    """Counts the statements and the time spent in them (cursor execute to return); with
+    `profile`, also the total time per distinct statement."""
+
     def __init__(self, engine) -> None:
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+        self.sql_ms = 0.0
+        self.profile: dict[str, list[float]] | None = None
+        self._started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
 
-    def _count(self, *_args) -> None:
+    def reset(self) -> None:
+        self.count = 0
+        self.sql_ms = 0.0
+
+    def _before(self, *_args) -> None:
         self.count += 1
+        self._started.append(time.perf_counter())
+
+    def _after(self, _conn, _cursor, statement, *_args) -> None:
+        elapsed = (time.perf_counter() - self._started.pop()) * 1000
+        self.sql_ms += elapsed
+        if self.profile is not None:
+            self.profile.setdefault(" ".join(statement.split()), []).append(elapsed)
 
 
 def _context(app: Flask, slug: str) -> Context:
@@ -290,9 +309,12 @@ def _measure(app, page: Page, ctx: Context, clients: dict, counter: QueryCounter
         url = page.url(ctx)
     data = page.data(ctx) if page.data else None
     query_counts = []
+    sql_times = []
     for i in range(warmup + repeat):
         client = app.test_client() if page.fresh_client else clients[page.role]
-        counter.count = 0
+        counter.reset()
+        if counter.profile is not None and i == warmup:
+            counter.profile.clear()
         started = time.perf_counter()
         response = client.open(url, method=page.method, data=data)
         body = response.get_data()
@@ -307,10 +329,12 @@ def _measure(app, page: Page, ctx: Context, clients: dict, counter: QueryCounter
         if i >= warmup:
             result.samples.append(elapsed)
             query_counts.append(counter.count)
+            sql_times.append(counter.sql_ms)
         del body
     result.median_ms = statistics.median(result.samples)
     result.p95_ms = _percentile(result.samples, 0.95)
     result.queries = max(query_counts)
+    result.sql_ms = statistics.median(sql_times)
     return result, created
 
 
@@ -340,6 +364,7 @@ def _bare_sql(app, ctx: Context, repeat: int) -> Result:
     result.median_ms = statistics.median(result.samples)
     result.p95_ms = _percentile(result.samples, 0.95)
     result.queries = 1
+    result.sql_ms = result.median_ms
     return result
 
 
@@ -396,7 +421,23 @@ def _verdict(result: Result, dialect: str) -> str:
     return f"{'✓' if ok else '✗'} {label}"
 
 
-def run(database_url: str, repeat: int, warmup: int, slug: str, only: str | None = None) -> str:
+def _print_profile(profile: dict[str, list[float]], repeat: int, top: int = 8) -> None:
+    ranked = sorted(profile.items(), key=lambda item: -sum(item[1]))[:top]
+    for statement, times in ranked:
+        print(
+            f"      {sum(times) / repeat:8.1f} ms/request  ×{len(times) / repeat:g}  {statement[:400]}",
+            flush=True,
+        )
+
+
+def run(
+    database_url: str,
+    repeat: int,
+    warmup: int,
+    slug: str,
+    only: str | None = None,
+    profile: bool = False,
+) -> str:
     from app.extensions import db
 
     app = _bench_app(database_url)
@@ -427,7 +468,12 @@ def run(database_url: str, repeat: int, warmup: int, slug: str, only: str | None
             results.append(Result(page.name, note="aucun dossier actif", kind=page.kind))
             continue
         print(f"  … {page.name}", flush=True)
+        counter.profile = {} if profile else None
         result, new_ids = _measure(app, page, ctx, clients, counter, repeat, warmup)
+        if profile and result.median_ms is not None:
+            print(f"    median {result.median_ms:.1f} ms, of which SQL {result.sql_ms:.1f} ms", flush=True)
+            _print_profile(counter.profile, repeat)
+        counter.profile = None
         created += new_ids
         results.append(result)
     if created:  # the séances logged by the benchmark are removed (attendances cascade)
@@ -445,15 +491,17 @@ def run(database_url: str, repeat: int, warmup: int, slug: str, only: str | None
         f"- {repeat} measured requests per page after {warmup} warm-up; times in ms, server side "
         "(WSGI app through the Flask test client)",
         "",
-        "| page | median ms | p95 ms | queries | × /healthz | × bare SQL | target (issue 10) | note |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "| page | median ms | p95 ms | SQL ms | queries | × /healthz | × bare SQL "
+        "| target (issue 10) | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         if r.median_ms is None:
-            lines.append(f"| {r.name} | | | | | | | {r.note} |")
+            lines.append(f"| {r.name} | | | | | | | | {r.note} |")
             continue
         lines.append(
-            f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {r.queries} | "
+            f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | "
+            f"{'' if r.sql_ms is None else f'{r.sql_ms:.1f}'} | {r.queries} | "
             f"{r.median_ms / floor.median_ms:.1f} | {r.median_ms / sql_floor.median_ms:.1f} | "
             f"{_verdict(r, dialect)} | {r.note} |"
         )
@@ -467,10 +515,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--pole", default="pole-01", help="slug of the benchmarked pole")
     parser.add_argument("--only", default=None, help="only the pages whose name contains this")
+    parser.add_argument(
+        "--profile", action="store_true", help="print each page's costliest SQL statements (time per request)"
+    )
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url (ou DATABASE_URL) est requis")
-    report = run(args.database_url, args.repeat, args.warmup, args.pole, args.only)
+    report = run(args.database_url, args.repeat, args.warmup, args.pole, args.only, args.profile)
     print(report)
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.md"
