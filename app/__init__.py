@@ -104,6 +104,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    from app.core import i18n
+
+    i18n.install()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
