@@ -59,6 +59,14 @@ SECTIONS = (
 )
 SMALL_COUNT = "< 3"
 
+# Aliases built once: building them per call cost milliseconds per report (column proxies).
+_DOSSIER = aliased(Accompaniment)
+_CHANGE = aliased(ReferralStatusChange)
+_BEFORE = aliased(ReferralStatusChange)
+_DURING = aliased(ReferralStatusChange)
+_TRANSITION = aliased(StageTransition)
+_LATER = aliased(StageTransition)
+
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -256,24 +264,22 @@ def _referrals_section(pole_id: int, period: Period, f: _Filters) -> dict:
         .group_by(Thematic.id, Thematic.name)
     )
     # Beneficiary type: the referral's own collective, else its dossier's.
-    dossier = aliased(Accompaniment)
-    is_collective = or_(Referral.collective_id.isnot(None), dossier.collective_id.isnot(None))
+    is_collective = or_(Referral.collective_id.isnot(None), _DOSSIER.collective_id.isnot(None))
     kinds = _one(
         select(
             func.coalesce(func.sum(case((is_collective, 1), else_=0)), 0),
             func.count(),
         )
         .select_from(Referral)
-        .outerjoin(dossier, dossier.id == Referral.accompaniment_id)
+        .outerjoin(_DOSSIER, _DOSSIER.id == Referral.accompaniment_id)
         .where(*conds)
     )
     # Status at the end of the month's last day: the latest history entry on or before it
     # (ties on the same day broken by id). A referral without history is still "proposed".
-    change = aliased(ReferralStatusChange)
     status_then = (
-        select(change.status)
-        .where(change.referral_id == Referral.id, change.changed_on <= period.last)
-        .order_by(change.changed_on.desc(), change.id.desc())
+        select(_CHANGE.status)
+        .where(_CHANGE.referral_id == Referral.id, _CHANGE.changed_on <= period.last)
+        .order_by(_CHANGE.changed_on.desc(), _CHANGE.id.desc())
         .limit(1)
         .correlate(Referral)
         .scalar_subquery()
@@ -285,23 +291,21 @@ def _referrals_section(pole_id: int, period: Period, f: _Filters) -> dict:
     # Earlier referrals whose status really changed during the month: an entry of the month whose
     # status differs from the status held before the month (an entry repeating the status is a
     # comment, not a change).
-    before = aliased(ReferralStatusChange)
     status_before = (
-        select(before.status)
-        .where(before.referral_id == Referral.id, before.changed_on < period.first)
-        .order_by(before.changed_on.desc(), before.id.desc())
+        select(_BEFORE.status)
+        .where(_BEFORE.referral_id == Referral.id, _BEFORE.changed_on < period.first)
+        .order_by(_BEFORE.changed_on.desc(), _BEFORE.id.desc())
         .limit(1)
         .correlate(Referral)
         .scalar_subquery()
     )
-    during = aliased(ReferralStatusChange)
     changed_during = (
-        select(during.id)
+        select(_DURING.id)
         .where(
-            during.referral_id == Referral.id,
-            during.changed_on >= period.first,
-            during.changed_on <= period.last,
-            during.status != func.coalesce(status_before, "proposed"),
+            _DURING.referral_id == Referral.id,
+            _DURING.changed_on >= period.first,
+            _DURING.changed_on <= period.last,
+            _DURING.status != func.coalesce(status_before, "proposed"),
         )
         .correlate(Referral)
         .exists()
@@ -342,20 +346,18 @@ def _accompaniments_section(pole_id: int, period: Period, f: _Filters) -> dict:
     # Stage of each active dossier at month end, from its stage transitions: the target of the
     # latest one on or before the last day, else the origin of the first later one; a dossier
     # with no transition at all never changed stage, so its current stage is that stage.
-    transition = aliased(StageTransition)
-    later = aliased(StageTransition)
     reached = (
-        select(transition.to_stage_id)
-        .where(transition.accompaniment_id == Accompaniment.id, transition.transitioned_on <= period.last)
-        .order_by(transition.transitioned_on.desc(), transition.id.desc())
+        select(_TRANSITION.to_stage_id)
+        .where(_TRANSITION.accompaniment_id == Accompaniment.id, _TRANSITION.transitioned_on <= period.last)
+        .order_by(_TRANSITION.transitioned_on.desc(), _TRANSITION.id.desc())
         .limit(1)
         .correlate(Accompaniment)
         .scalar_subquery()
     )
     left_later = (
-        select(later.from_stage_id)
-        .where(later.accompaniment_id == Accompaniment.id, later.transitioned_on > period.last)
-        .order_by(later.transitioned_on, later.id)
+        select(_LATER.from_stage_id)
+        .where(_LATER.accompaniment_id == Accompaniment.id, _LATER.transitioned_on > period.last)
+        .order_by(_LATER.transitioned_on, _LATER.id)
         .limit(1)
         .correlate(Accompaniment)
         .scalar_subquery()
