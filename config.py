@@ -48,6 +48,12 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Long reports add up precomputed per-month figures (app/reports/figures.py); false reads
+    # every record instead (same results, slower): a switch for diagnosis.
+    PRECOMPUTED_FIGURES = os.environ.get("PRECOMPUTED_FIGURES", "1") not in ("0", "false", "no")
+    # At most this many stale (pole, month) figures are recomputed by one request.
+    PRECOMPUTED_FIGURES_BUDGET = int(os.environ.get("PRECOMPUTED_FIGURES_BUDGET", "24"))
+
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""`flask report monthly|indicators|regional …`: the reports from the command line.
+"""`flask report monthly|indicators|regional|refresh-figures …`: the reports from the command line.
 
 JSON and CSV go to stdout without --output; XLSX and PDF need --output. Bad parameters
 print a French message on stderr and exit with status 2.
@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.poles.models import FundingProgramme, Pole
 from app.poles.services import get_pole_by_slug
-from app.reports import formats
+from app.reports import figures, formats
 from app.reports.indicators import funder_indicators
 from app.reports.periods import ReportError, parse_month
 from app.reports.regional import regional_report
@@ -121,6 +121,7 @@ def indicators_command(pole_slug, start, end, stage_id, fmt, output, programme, 
         )
     except ReportError as exc:
         fail(str(exc))
+    figures.keep()
     _write(formats.INDICATOR_FORMATS[fmt](result), fmt, output)
 
 
@@ -136,7 +137,23 @@ def regional_command(month, fmt, output) -> None:
         result = regional_report(month)
     except ReportError as exc:
         fail(str(exc))
+    figures.keep()
     _write(formats.REGIONAL_FORMATS[fmt](result), fmt, output)
+
+
+@report_cli.command("refresh-figures")
+@click.option("--pole", "pole_slug", help="Identifiant du pôle ; par défaut, tous les pôles.")
+@click.option(
+    "--months", type=click.IntRange(1, 240), default=24, show_default=True, help="Mois clos à couvrir."
+)
+def refresh_figures_command(pole_slug, months) -> None:
+    """Recalculer les chiffres mensuels précalculés périmés (après un import massif, par exemple)."""
+    poles = [_pole(pole_slug)] if pole_slug else list(db.session.scalars(select(Pole).order_by(Pole.id)))
+    try:
+        count = figures.refresh([pole.id for pole in poles], months)
+    except RuntimeError:
+        fail("des chiffres sont en cours d'écriture par un autre traitement ; réessayez dans un instant.")
+    click.echo(f"{count} mois recalculé(s) pour {len(poles)} pôle(s).")
 
 
 def register(app) -> None:

@@ -23,21 +23,23 @@ Definitions:
 """
 
 import statistics
+from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from app.accompaniments.models import Accompaniment, StageTransition
-from app.collectives.models import Collective, Membership
+from app.collectives.models import Collective
 from app.core.text import fold
 from app.extensions import db
 from app.pathways.models import Stage
 from app.poles.models import Pole, Thematic
 from app.portal.models import SatisfactionResponse, SkillAssessment
+from app.reports import figures
 from app.reports.periods import Period, ReportError, local_today, parse_day, shift_month
 from app.reports.services import (
     _accompaniment_filter_conds,
@@ -52,7 +54,7 @@ from app.reports.services import (
     ratio,
 )
 from app.requests.models import Request
-from app.sessions.models import AccompanimentSession, Attendance, session_accompaniments
+from app.sessions.models import AccompanimentSession, session_accompaniments
 
 BUCKETS = (("0-25", 0.0, 0.25), ("25-50", 0.25, 0.5), ("50-75", 0.5, 0.75), ("75-100", 0.75, 1.01))
 ROUND_RANK = {"start": 1, "midway": 2, "end": 3}
@@ -66,7 +68,10 @@ def default_period(zone: str) -> tuple[date, date]:
 
 
 def _bucket(rate: float) -> str:
-    return next(name for name, low, high in BUCKETS if low <= rate < high)
+    for name, _low, high in BUCKETS:
+        if rate < high:
+            return name
+    return BUCKETS[-1][0]
 
 
 def _utc_day(column):
@@ -129,76 +134,43 @@ def _reached_stage(pole: Pole, period: Period, f: _Filters, stage: Stage | None)
     )
 
 
-def _collective_sessions(pole: Pole, period: Period, f: _Filters):
-    """Subquery (collective_id, session_id, starts_at): the period's séances of each collective,
-    i.e. naming it or serving one of its dossiers (as app.sessions.services.collective_sessions)."""
-    conds = _session_conds(pole.id, period, f)
-    named = select(
-        AccompanimentSession.collective_id.label("collective_id"),
-        AccompanimentSession.id.label("session_id"),
-        AccompanimentSession.starts_at.label("starts_at"),
-    ).where(*conds, AccompanimentSession.collective_id.isnot(None))
-    via_dossier = (
-        select(Accompaniment.collective_id, AccompanimentSession.id, AccompanimentSession.starts_at)
-        .join(session_accompaniments, session_accompaniments.c.session_id == AccompanimentSession.id)
-        .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
-        .where(*conds, Accompaniment.collective_id.isnot(None))
+def _regularity(pole: Pole, split: figures.Split, f: _Filters) -> dict:
+    counts = figures.add_counts(
+        figures.cached_member_counts(pole.id, split.months),
+        *(figures.member_counts(pole.id, _session_conds(pole.id, part, f)) for part in split.rest),
     )
-    return union(named, via_dossier).subquery()
-
-
-def _regularity(pole: Pole, period: Period, f: _Filters) -> dict:
-    held = _collective_sessions(pole, period, f)
-    day = _utc_day(held.c.starts_at)
-    present = and_(
-        Attendance.session_id == held.c.session_id,
-        Attendance.person_id == Membership.person_id,
-        Attendance.status == "present",
-    )
-    per_member = _rows(
-        select(
-            Membership.collective_id,
-            Collective.name,
-            Membership.id,
-            func.count(distinct(held.c.session_id)),
-            func.count(distinct(Attendance.id)),
+    names = dict(
+        _rows(
+            select(Collective.id, Collective.name).where(
+                Collective.pole_id == pole.id,
+                Collective.id.in_({collective_id for collective_id, _e, _a in counts.values()}),
+            )
         )
-        .select_from(Membership)
-        .join(Collective, Collective.id == Membership.collective_id)
-        .join(
-            held,
-            and_(
-                held.c.collective_id == Membership.collective_id,
-                or_(Membership.joined_on.is_(None), day >= Membership.joined_on),
-                or_(Membership.left_on.is_(None), day < Membership.left_on),
-            ),
-        )
-        .outerjoin(Attendance, present)
-        .where(Membership.pole_id == pole.id)
-        .group_by(Membership.collective_id, Collective.name, Membership.id)
     )
     collectives: dict[int, dict] = {}
     overall = dict.fromkeys((name for name, _low, _high in BUCKETS), 0)
-    for collective_id, name, _membership_id, eligible, attended in per_member:
-        rate = int(attended) / int(eligible)
-        entry = collectives.setdefault(
-            collective_id,
-            {
-                "collective": name,
+    for collective_id, eligible, attended in counts.values():
+        if not eligible:
+            continue
+        entry = collectives.get(collective_id)
+        if entry is None:
+            entry = collectives[collective_id] = {
+                "collective": names.get(collective_id, ""),
                 "members": 0,
-                "rates": [],
+                "attended_by_eligible": defaultdict(int),
                 "distribution": dict.fromkeys(overall, 0),
-            },
-        )
+            }
         entry["members"] += 1
-        entry["rates"].append((int(attended), int(eligible)))
-        entry["distribution"][_bucket(rate)] += 1
-        overall[_bucket(rate)] += 1
+        # Shares are added exactly, grouped by denominator: Σ a/e = Σ_e (Σ a) / e.
+        entry["attended_by_eligible"][eligible] += attended
+        bucket = _bucket(attended / eligible)
+        entry["distribution"][bucket] += 1
+        overall[bucket] += 1
     listed = []
     for entry in collectives.values():
-        rates = entry.pop("rates")
+        sums = entry.pop("attended_by_eligible")
         # Mean of the members' shares, rounded half-up to 3 decimals.
-        mean = sum((Fraction(a, e) for a, e in rates), Fraction(0)) / len(rates)
+        mean = sum((Fraction(a, e) for e, a in sums.items()), Fraction(0)) / entry["members"]
         entry["mean_regularity"] = ratio(mean.numerator, mean.denominator, 3)
         listed.append(entry)
     listed.sort(key=lambda e: (fold(e["collective"]), e["collective"]))
@@ -271,28 +243,24 @@ def _skills(pole: Pole, period: Period, f: _Filters) -> dict:
     return {"has_data": bool(by_thematic), "by_thematic": by_thematic}
 
 
-def _attendance_rates(pole: Pole, period: Period, f: _Filters) -> dict:
-    counts = {"invited": 0, "present": 0, "excused": 0, "absent": 0}
-    governance = dict(counts)
-    for kind, status, count in _rows(
-        select(AccompanimentSession.kind, Attendance.status, func.count())
-        .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
-        .where(*_session_conds(pole.id, period, f))
-        .group_by(AccompanimentSession.kind, Attendance.status)
-    ):
-        counts[status] = counts.get(status, 0) + int(count)
-        if kind == "governance":
-            governance[status] = governance.get(status, 0) + int(count)
-    meetings = _scalar(
-        select(func.count())
-        .select_from(AccompanimentSession)
-        .where(*_session_conds(pole.id, period, f), AccompanimentSession.kind == "governance")
+def _attendance_rates(pole: Pole, split: figures.Split, f: _Filters) -> dict:
+    by_kind = figures.add_counts(
+        figures.cached_session_counts([pole.id], split.months).get(pole.id, {}),
+        *(
+            figures.session_counts([pole.id], part, _session_conds(pole.id, part, f)).get(pole.id, {})
+            for part in split.rest
+        ),
     )
+    counts = dict.fromkeys(figures.STATUSES, 0)
+    for values in by_kind.values():
+        for status in figures.STATUSES:
+            counts[status] += values[status]
+    governance = by_kind.get("governance", dict.fromkeys(("sessions", *figures.STATUSES), 0))
     everyone = sum(counts.values())
     marked = governance["present"] + governance["excused"] + governance["absent"]
     return {
         "governance": {
-            "meetings": meetings,
+            "meetings": governance["sessions"],
             "participation_rate": ratio(governance["present"], marked, 3),
         },
         "invited_actors": {
@@ -345,6 +313,9 @@ def funder_indicators(
     f = _Filters(pole, programme_id, advisor_id)
     period = Period(first, last, pole.timezone)
     stage = _stage(pole, stage_id)
+    # Séance figures: closed months from the precomputed monthly figures (app.reports.figures).
+    filtered = programme_id is not None or advisor_id is not None
+    split = figures.split_for([pole.id], period, filtered=filtered)
     accompanied = _accompanied(pole, period, f)
     requests = _requests_section(pole.id, period, f)
     return {
@@ -361,9 +332,9 @@ def funder_indicators(
             "financed": accompanied["financed"],
             "financing_amount": accompanied["financing_amount"],
         },
-        "regularity": _regularity(pole, period, f),
+        "regularity": _regularity(pole, split, f),
         "satisfaction": _satisfaction(pole, period, f),
         "skills": _skills(pole, period, f),
-        **_attendance_rates(pole, period, f),
+        **_attendance_rates(pole, split, f),
         "request_to_first_session": _request_to_first_session(pole, period, f),
     }

@@ -10,17 +10,17 @@ bounds follow each pole's own time zone (poles are grouped by zone).
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 
 from app.accompaniments.models import Accompaniment
 from app.extensions import db
 from app.poles.models import Pole
 from app.portal.models import SatisfactionResponse
 from app.referrals.models import Referral
+from app.reports import figures
 from app.reports.periods import Period, month_key, month_period, parse_month
 from app.reports.services import SMALL_COUNT, ratio
 from app.requests.models import Request
-from app.sessions.models import AccompanimentSession, Attendance
 
 # Figures that count persons (or records each standing for one beneficiary): masked under 3.
 PERSON_COUNTS = (
@@ -64,37 +64,27 @@ def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int
         .group_by(Referral.pole_id)
     ):
         raw[pole_id]["referrals"] = int(count)
-    in_period = and_(
-        AccompanimentSession.pole_id.in_(pole_ids),
-        AccompanimentSession.starts_at >= period.start_utc,
-        AccompanimentSession.starts_at < period.end_utc,
+    # Séances and attendance: closed months from the precomputed monthly figures, the rest
+    # (the current month) from the records (app.reports.figures).
+    split = figures.split_for(pole_ids, period)
+    counts = figures.add_counts(
+        figures.cached_session_counts(pole_ids, split.months),
+        *(figures.session_counts(pole_ids, part) for part in split.rest),
     )
-    for pole_id, count, minutes in _rows(
-        select(
-            AccompanimentSession.pole_id,
-            func.count(),
-            func.coalesce(func.sum(AccompanimentSession.duration_minutes), 0),
-        )
-        .where(in_period)
-        .group_by(AccompanimentSession.pole_id)
-    ):
-        raw[pole_id]["sessions"] = int(count)
-        raw[pole_id]["minutes"] = int(minutes)
-    # One pass over the period's attendances gives both the counts by status and, on the
-    # "present" rows, the distinct participants (this join is the report's costliest part).
-    for pole_id, status, count, persons in _rows(
-        select(
-            AccompanimentSession.pole_id,
-            Attendance.status,
-            func.count(),
-            func.count(distinct(Attendance.person_id)),
-        )
-        .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
-        .where(in_period)
-        .group_by(AccompanimentSession.pole_id, Attendance.status)
-    ):
-        raw[pole_id][f"attendance_{status}"] = int(count)
-        if status == "present":
+    for pole_id, by_kind in counts.items():
+        for values in by_kind.values():
+            raw[pole_id]["sessions"] += values["sessions"]
+            raw[pole_id]["minutes"] += values["minutes"]
+            for status in figures.STATUSES:
+                raw[pole_id][f"attendance_{status}"] += values[status]
+    sources = [figures.present_persons(pole_ids, part) for part in split.rest]
+    if split.months:
+        sources.append(figures.cached_participants(pole_ids, split.months))
+    if sources:
+        present = union(*sources).subquery() if len(sources) > 1 else sources[0].subquery()
+        for pole_id, persons in _rows(
+            select(present.c.pole_id, func.count(distinct(present.c.person_id))).group_by(present.c.pole_id)
+        ):
             raw[pole_id]["distinct_participants"] = int(persons)
     opened = and_(Accompaniment.started_on >= period.first, Accompaniment.started_on <= period.last)
     active = and_(
