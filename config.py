@@ -53,6 +53,8 @@ class Config:
     PRECOMPUTED_FIGURES = os.environ.get("PRECOMPUTED_FIGURES", "1") not in ("0", "false", "no")
     # At most this many stale (pole, month) figures are recomputed by one request.
     PRECOMPUTED_FIGURES_BUDGET = int(os.environ.get("PRECOMPUTED_FIGURES_BUDGET", "24"))
+    # … and stops starting new ones after this many seconds.
+    PRECOMPUTED_FIGURES_BUDGET_SECONDS = float(os.environ.get("PRECOMPUTED_FIGURES_BUDGET_SECONDS", "1"))
 
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
@@ -120,6 +122,8 @@ class TestConfig(Config):
     # Off so that the `admin` fixture + `login_as` keep working; MFA tests switch it on
     # with `monkeypatch.setitem(app.config, "MFA_ENFORCED", True)`.
     MFA_ENFORCED = False
+    # Tests count recomputed months; a slow machine must not cut them short.
+    PRECOMPUTED_FIGURES_BUDGET_SECONDS = 60.0
 
 
 class ProductionConfig(Config):

@@ -26,6 +26,7 @@ A writer committed before is seen; a writer still open either holds the state ro
 recomputation gives up: NOWAIT) or bumps it after, which makes the figures stale again.
 """
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -181,10 +182,10 @@ def collective_sessions(pole_id: int, conds: list):
     return named.union(via_dossier).subquery()
 
 
-def member_counts(pole_id: int, conds: list) -> dict[int, tuple[int, int, int]]:
-    """{membership_id: (collective_id, eligible, attended)} over the séances matching `conds`:
-    for each member, the collective's séances held while a member (membership days compared
-    with the séance's UTC date) and those attended (present)."""
+def member_counts_select(pole_id: int, conds: list):
+    """SELECT (membership_id, collective_id, eligible, attended) over the séances matching
+    `conds`: for each member, the collective's séances held while a member (membership days
+    compared with the séance's UTC date) and those attended (present)."""
     held = collective_sessions(pole_id, conds)
     day = _utc_day(held.c.starts_at)
     present = and_(
@@ -192,12 +193,12 @@ def member_counts(pole_id: int, conds: list) -> dict[int, tuple[int, int, int]]:
         Attendance.person_id == Membership.person_id,
         Attendance.status == "present",
     )
-    rows = _rows(
+    return (
         select(
-            Membership.id,
-            Membership.collective_id,
-            func.count(distinct(held.c.session_id)),
-            func.count(distinct(Attendance.id)),
+            Membership.id.label("membership_id"),
+            Membership.collective_id.label("collective_id"),
+            func.count(distinct(held.c.session_id)).label("eligible"),
+            func.count(distinct(Attendance.id)).label("attended"),
         )
         .select_from(Membership)
         .join(
@@ -212,6 +213,11 @@ def member_counts(pole_id: int, conds: list) -> dict[int, tuple[int, int, int]]:
         .where(Membership.pole_id == pole_id)
         .group_by(Membership.id, Membership.collective_id)
     )
+
+
+def member_counts(pole_id: int, conds: list) -> dict[int, tuple[int, int, int]]:
+    """{membership_id: (collective_id, eligible, attended)} (see member_counts_select)."""
+    rows = _rows(member_counts_select(pole_id, conds))
     return {mid: (cid, int(eligible), int(attended)) for mid, cid, eligible, attended in rows}
 
 
@@ -297,30 +303,32 @@ def _recompute(pole_id: int, month: str, zone: str) -> None:
             MonthlyMemberFigures.pole_id == pole_id, MonthlyMemberFigures.month == month
         )
     )
-    members = [
-        {
-            "pole_id": pole_id,
-            "month": month,
-            "membership_id": membership_id,
-            "collective_id": collective_id,
-            "eligible": eligible,
-            "attended": attended,
-        }
-        for membership_id, (collective_id, eligible, attended) in member_counts(
-            pole_id, _in_period([pole_id], period)
-        ).items()
-    ]
-    if members:
-        db.session.execute(MonthlyMemberFigures.__table__.insert(), members)
+    counts = member_counts_select(pole_id, _in_period([pole_id], period)).subquery()
+    db.session.execute(
+        MonthlyMemberFigures.__table__.insert().from_select(
+            ["pole_id", "month", "membership_id", "collective_id", "eligible", "attended"],
+            select(
+                literal(pole_id),
+                literal(month),
+                counts.c.membership_id,
+                counts.c.collective_id,
+                counts.c.eligible,
+                counts.c.attended,
+            ),
+        )
+    )
 
 
-def ensure_fresh(pole_ids: list[int], months: list[str], budget: int | None = None) -> bool:
+def ensure_fresh(
+    pole_ids: list[int], months: list[str], budget: int | None = None, seconds: float | None = -1.0
+) -> bool:
     """Make the figures of `months` current for `pole_ids`; False when some are not (then read
     those months from the records): a writer holds them, SQLite's write lock is taken, or more
-    (pole, month) pairs are stale than `budget` (config PRECOMPUTED_FIGURES_BUDGET): a request
-    then recomputes only `budget` of them, oldest first, so that a cold start (after an import
-    or on a new installation) spreads over a few requests instead of stalling one; `flask report
-    refresh-figures` does them all at once.
+    (pole, month) pairs are stale than `budget` (config PRECOMPUTED_FIGURES_BUDGET) or than it
+    can recompute in PRECOMPUTED_FIGURES_BUDGET_SECONDS: a request then recomputes only that
+    many, oldest first, so that a cold start (after an import or on a new installation)
+    spreads over a few requests instead of stalling one; `flask report refresh-figures` does
+    them all at once.
 
     The recomputed figures are written in the caller's transaction (in a savepoint): the report
     views and commands commit it (`keep`); a caller that rolls back simply loses them."""
@@ -333,19 +341,29 @@ def ensure_fresh(pole_ids: list[int], months: list[str], budget: int | None = No
         return True
     if budget is None:
         budget = current_app.config.get("PRECOMPUTED_FIGURES_BUDGET", 24)
+    if seconds is not None and seconds < 0:
+        seconds = current_app.config.get("PRECOMPUTED_FIGURES_BUDGET_SECONDS", 1.0)
+    if seconds is None:
+        seconds = float("inf")
     pairs = sorted((month, pole_id) for pole_id, pole_months in stale.items() for month in pole_months)
     chosen: dict[int, list[str]] = defaultdict(list)
     for month, pole_id in pairs[:budget]:
         chosen[pole_id].append(month)
+    started = time.monotonic()
+    done = 0
     try:
         with db.session.begin_nested():
             for pole_id in sorted(chosen):
+                if done and time.monotonic() - started > seconds:
+                    break
                 zone = _pole_zone(pole_id)
                 needed = sorted(chosen[pole_id])
                 state_rows = [{"pole_id": pole_id, "month": m, "version": 0} for m in [POLE_WIDE, *needed]]
                 db.session.execute(_upsert(state_rows, bump=False))
                 epoch = _locked_version(pole_id, POLE_WIDE, share=True)
                 for month in needed:
+                    if done and time.monotonic() - started > seconds:
+                        break
                     version = _locked_version(pole_id, month, share=False)
                     _recompute(pole_id, month, zone)
                     db.session.execute(
@@ -353,12 +371,13 @@ def ensure_fresh(pole_ids: list[int], months: list[str], budget: int | None = No
                         .where(MonthlyFigureState.pole_id == pole_id, MonthlyFigureState.month == month)
                         .values(computed_version=version, computed_epoch=epoch)
                     )
+                    done += 1
     except DBAPIError:
         # Locked by a writer (PostgreSQL NOWAIT) or SQLite's write lock taken since this
         # transaction's snapshot: the savepoint is rolled back, nothing is half-written.
         current_app.logger.info("monthly figures not refreshed (locked): reading the records")
         return False
-    return len(pairs) <= budget
+    return done == len(pairs)
 
 
 def keep() -> None:
@@ -386,7 +405,7 @@ def refresh(pole_ids: list[int], months: int = 24) -> int:
         today = local_today(zone)
         keys = [month_key(*shift_month(today.year, today.month, -back)) for back in range(months, 0, -1)]
         stale = _stale_months([pole_id], keys).get(pole_id, [])
-        if stale and not ensure_fresh([pole_id], stale, budget=len(stale)):
+        if stale and not ensure_fresh([pole_id], stale, budget=len(stale), seconds=None):
             raise RuntimeError("monthly figures locked by a writer")
         keep()
         count += len(stale)

@@ -222,6 +222,14 @@ def test_a_cold_start_is_spread_over_requests(app, db, pole, world):
         app.config["PRECOMPUTED_FIGURES_BUDGET"] = 24
 
 
+def test_the_time_budget_stops_after_the_first_month(app, db, pole, world, monkeypatch):
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES_BUDGET_SECONDS", 0.0)
+    first = funder_indicators(pole, "2026-08-01", "2026-10-31")
+    assert [_fresh(db, pole, m) for m in ("2026-08", "2026-09", "2026-10")] == [True, False, False]
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES", False)
+    assert funder_indicators(pole, "2026-08-01", "2026-10-31") == first
+
+
 def test_report_pages_keep_what_they_computed(client, db, login_as, advisor, pole, world):
     login_as(advisor)
     response = client.get("/reports/indicators?start=2026-08-01&end=2026-10-31")
