@@ -354,7 +354,7 @@ def ensure_fresh(
     try:
         with db.session.begin_nested():
             for pole_id in sorted(chosen):
-                if done and time.monotonic() - started > seconds:
+                if done and time.monotonic() - started >= seconds:
                     break
                 zone = _pole_zone(pole_id)
                 needed = sorted(chosen[pole_id])
@@ -362,7 +362,7 @@ def ensure_fresh(
                 db.session.execute(_upsert(state_rows, bump=False))
                 epoch = _locked_version(pole_id, POLE_WIDE, share=True)
                 for month in needed:
-                    if done and time.monotonic() - started > seconds:
+                    if done and time.monotonic() - started >= seconds:
                         break
                     version = _locked_version(pole_id, month, share=False)
                     _recompute(pole_id, month, zone)
