@@ -16,6 +16,7 @@ from app.reports.models import POLE_WIDE, MonthlyFigureState, MonthlyParticipant
 from app.reports.periods import Period
 from app.reports.regional import regional_report
 from app.sessions.models import AccompanimentSession, Attendance
+from tests.factories import UserFactory
 from tests.reports import factories as f
 from tests.reports.factories import paris
 
@@ -261,3 +262,41 @@ def test_edits_on_expired_records_are_seen(app, db, pole, world):
     db.session.flush()
     assert not _fresh(db, pole, "2026-10")
     _assert_indicators_exact(app, pole)
+
+
+def _grow(pole, collectives: int, months=(8, 9, 10)) -> None:
+    """More collectives, members and séances in the same months."""
+    for n in range(collectives):
+        collective = f.CollectiveFactory(pole=pole, name=f"Collectif {n}")
+        people = [f.PersonFactory(pole=pole) for _ in range(4)]
+        for person in people:
+            f.MembershipFactory(pole=pole, collective_id=collective.id, person_id=person.id)
+        for month in months:
+            session = f.SessionFactory(
+                pole=pole, kind="workshop", collective_id=collective.id, starts_at=paris(2026, month, 12)
+            )
+            for person in people:
+                f.AttendanceFactory(pole=pole, session_id=session.id, person_id=person.id)
+
+
+def test_report_pages_query_counts_do_not_grow(
+    client, db, login_as, advisor, pole, other_pole, world, count_queries
+):
+    def counts() -> tuple[int, int]:
+        login_as(advisor)
+        client.get("/reports/indicators?start=2026-08-01&end=2026-10-31")  # figures made fresh
+        with count_queries() as indicators:
+            assert client.get("/reports/indicators?start=2026-08-01&end=2026-10-31").status_code == 200
+        client.post("/logout")
+        login_as(regional)
+        client.get("/reports/regional?month=2026-10")
+        with count_queries() as regional_page:
+            assert client.get("/reports/regional?month=2026-10").status_code == 200
+        client.post("/logout")
+        return indicators.count, regional_page.count
+
+    regional = UserFactory(pole=None, role="regional")
+    small = counts()
+    _grow(pole, 6)
+    _grow(other_pole, 3)
+    assert counts() == small
