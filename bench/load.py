@@ -70,6 +70,7 @@ REFERRAL_MARK = "charge orientation"  # orientation reasons "charge orientation 
 STATUS_WEIGHTS = {"sent": 6, "accepted": 5, "completed": 5, "declined": 1, "no_follow_up": 1}
 DECLINE_REASONS = ("hors_perimetre", "projet_pas_mur", "pas_de_disponibilite", "beneficiaire_injoignable")
 OPEN_STATUSES = ("proposed", "sent", "accepted")
+USER_AGENT = "passerelle-bench-load"
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -149,6 +150,7 @@ class Advisor:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]  # tells the run's account sessions
         self.token = ""
         self.ledger: dict[int, tuple[str, dict[int, str]]] = {}  # séance id -> (title, attendees)
         self.orientations: dict[int, Orientation] = {}  # orientation id -> acknowledged state
@@ -466,24 +468,19 @@ def _ids_sql(sql: str):
 
 
 class Footprint:
-    """What the run's logins and actions leave besides its records: audit events, account
-    sessions, last-login dates of its accounts. Noted before the run, erased after it."""
+    """What the run's clients leave besides its records: login audit events, account sessions,
+    last-login dates, audit events about its records. Noted before the run, erased after it,
+    and only that: the benchmark database is shared (someone may log in as the same accounts
+    meanwhile), so the run's account sessions are told by their User-Agent, its login events
+    by the session each one opened, its other events by their target."""
 
     def __init__(self, engine, user_ids) -> None:
         self.engine, self.user_ids = engine, sorted(set(user_ids))
-        ids = {"ids": self.user_ids}
         with engine.connect() as conn:
             self.max_audit = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM audit_events"))
-            self.sessions = set(
-                conn.execute(
-                    _ids_sql("SELECT id FROM user_sessions WHERE user_id IN :ids"),
-                    ids,
-                ).scalars()
-            )
             self.last_login = dict(
                 conn.execute(
-                    _ids_sql("SELECT id, last_login_at FROM users WHERE id IN :ids"),
-                    ids,
+                    _ids_sql("SELECT id, last_login_at FROM users WHERE id IN :ids"), {"ids": self.user_ids}
                 ).all()
             )
 
@@ -499,30 +496,90 @@ class Footprint:
             ).all()
         return Counter(dict(rows))
 
-    def erase(self) -> None:
+    def erase(self, targets: dict[str, set[int]], actions: tuple[str, ...] = ()) -> str:
+        """Erase the run's sessions and logins, the audit events about `targets`
+        ({model class name: ids}) and those of `actions` by the run's accounts; say how many."""
+        since = {"m": self.max_audit, "ids": self.user_ids}
         with self.engine.begin() as conn:
-            conn.execute(
-                _ids_sql("DELETE FROM audit_events WHERE id > :m AND actor_id IN :ids"),
-                {"m": self.max_audit, "ids": self.user_ids},
-            )
-            new_sessions = (
-                set(
+            sessions = conn.execute(
+                text(
+                    "SELECT id, user_id, created_at FROM user_sessions WHERE user_agent = :ua "
+                    "ORDER BY created_at"
+                ),
+                {"ua": USER_AGENT},
+            ).all()
+            logins = conn.execute(
+                _ids_sql(
+                    "SELECT id, actor_id, occurred_at FROM audit_events "
+                    "WHERE id > :m AND action = 'login.success' AND actor_id IN :ids"
+                ),
+                since,
+            ).all()
+            ours: set[int] = set()
+            for _sid, user_id, created_at in sessions:  # each session: the login just before it
+                before = [e for e in logins if e.actor_id == user_id and e.occurred_at <= created_at]
+                before = [e for e in before if e.id not in ours]
+                if before:
+                    ours.add(max(before, key=lambda e: (e.occurred_at, e.id)).id)
+            doomed = set(ours)
+            for target_type, ids in targets.items():
+                for chunk in _chunks(sorted(ids)):
+                    doomed.update(
+                        conn.execute(
+                            _ids_sql(
+                                "SELECT id FROM audit_events WHERE id > :m AND target_type = :t "
+                                "AND target_id IN :ids"
+                            ),
+                            {"m": self.max_audit, "t": target_type, "ids": chunk},
+                        ).scalars()
+                    )
+            for action in actions:
+                doomed.update(
                     conn.execute(
-                        _ids_sql("SELECT id FROM user_sessions WHERE user_id IN :ids"),
-                        {"ids": self.user_ids},
+                        _ids_sql(
+                            "SELECT id FROM audit_events WHERE id > :m AND action = :a AND actor_id IN :ids"
+                        ),
+                        {**since, "a": action},
                     ).scalars()
                 )
-                - self.sessions
-            )
-            if new_sessions:
-                conn.execute(
-                    _ids_sql("DELETE FROM user_sessions WHERE id IN :ids"),
-                    {"ids": sorted(new_sessions)},
-                )
+            for chunk in _chunks(sorted(doomed)):
+                conn.execute(_ids_sql("DELETE FROM audit_events WHERE id IN :ids"), {"ids": chunk})
+            conn.execute(text("DELETE FROM user_sessions WHERE user_agent = :ua"), {"ua": USER_AGENT})
             for user_id, last_login in self.last_login.items():
+                # Someone else's login meanwhile stays the last one; else back to the noted value.
+                others = [e.occurred_at for e in logins if e.actor_id == user_id and e.id not in ours]
                 conn.execute(
-                    text("UPDATE users SET last_login_at = :v WHERE id = :i"), {"v": last_login, "i": user_id}
+                    text("UPDATE users SET last_login_at = :v WHERE id = :i"),
+                    {"v": max(others) if others else last_login, "i": user_id},
                 )
+        kept = sum(1 for e in logins if e.id not in ours)
+        return f"erased {len(doomed)} audit events and {len(sessions)} account sessions of the run" + (
+            f"; kept {kept} login(s) of someone else to the same accounts meanwhile" if kept else ""
+        )
+
+
+def _chunks(values: list, size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _marked_ids(engine, seance_prefix: str, referral_prefix: str | None = None) -> dict[str, set[int]]:
+    """The ids of the run's records, by model class name (the audit events' target_type)."""
+    with engine.connect() as conn:
+        found = {
+            "AccompanimentSession": set(
+                conn.execute(
+                    text("SELECT id FROM sessions WHERE title LIKE :p"), {"p": seance_prefix + " %"}
+                ).scalars()
+            )
+        }
+        if referral_prefix:
+            found["Referral"] = set(
+                conn.execute(
+                    text("SELECT id FROM referrals WHERE reason LIKE :p"), {"p": referral_prefix + " %"}
+                ).scalars()
+            )
+    return found
 
 
 def _row_counts(engine) -> dict[str, int]:
@@ -683,8 +740,9 @@ def load_run(database_url: str, clients: int, duration: float, port: int, seed: 
     tracebacks = server_log.count("Traceback")
     checked, problems = _check_ledger(engine, advisors)
     audited = footprint.audit_actions()
+    written = _marked_ids(engine, SEANCE_MARK, REFERRAL_MARK)
     _cleanup(engine, SEANCE_MARK, REFERRAL_MARK)
-    footprint.erase()
+    erased = footprint.erase(written)
     after = _row_counts(engine)
     fives = sum(n for code, n in stats.statuses.items() if code >= 500)
     status_changes = sum(a.status_changes for a in advisors)
@@ -701,7 +759,7 @@ def load_run(database_url: str, clients: int, duration: float, port: int, seed: 
         f"orientations ({status_changes} status changes; {checked['history entries']} history entries) "
         f"checked, {len(problems)} mismatch(es)",
         f"- audit events written by the run: {sum(audited.values())} {dict(sorted(audited.items()))}",
-        f"- after the cleanup: {_count_diff(before, after)}",
+        f"- cleanup: séances and orientations of the run deleted; {erased}; {_count_diff(before, after)}",
         "",
         "| action | n | median ms | p95 ms | max ms |",
         "|---|---:|---:|---:|---:|",
@@ -772,15 +830,16 @@ def kill_test(database_url: str, port: int, seed: int, writers: int = 4, kill_af
     partial = [(sid, n) for sid, n in rows if n != 12]
     checked, problems = _check_ledger(engine, advisors)
     integrity = _integrity(engine)
+    written = _marked_ids(engine, prefix)
     _cleanup(engine, prefix)
-    footprint.erase()
+    erased = footprint.erase(written)
     return (
         f"### kill -9 of gunicorn while logging séances of 12 attendees — {engine.dialect.name}\n\n"
         f"- {sent} séances posted, {acknowledged} acknowledged before the kill, {len(rows)} in the database\n"
         f"- séances with a partial attendance list: {len(partial)} {partial[:5]}\n"
         f"- acknowledged séances missing or different: {len(problems)} (of {checked['séances']})\n"
         f"{integrity}"
-        f"- after the cleanup: {_count_diff(before, _row_counts(engine))}\n"
+        f"- cleanup: séances of the run deleted; {erased}; {_count_diff(before, _row_counts(engine))}\n"
     )
 
 
@@ -923,9 +982,10 @@ def kill_import(database_url: str, port: int, seed: int, rows: int = 6000, fract
         pending.unlink()  # the upload waiting for its confirmation (the app removes it after 24 h)
         report.append("- the upload left waiting in instance/imports/ by the killed confirmation: removed")
     with engine.begin() as conn:
+        imported = set(conn.execute(text("SELECT id FROM persons WHERE email LIKE :p"), like).scalars())
         conn.execute(text("DELETE FROM persons WHERE email LIKE :p"), like)
-    footprint.erase()
-    report.append(f"- after the cleanup: {_count_diff(before, _row_counts(engine))}")
+    erased = footprint.erase({"Person": imported}, actions=("import.commit",))
+    report.append(f"- cleanup: {erased}; {_count_diff(before, _row_counts(engine))}")
     return "\n".join(report) + "\n"
 
 
