@@ -50,7 +50,7 @@ import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, create_engine, inspect, text
@@ -680,11 +680,15 @@ def _check_orientation(conn, referral_id: int, mine: Orientation) -> list[str]:
     return problems
 
 
-def _cleanup(engine, prefix: str, referral_prefix: str | None = None) -> None:
+def _cleanup(engine, prefix: str, referral_prefix: str | None = None) -> int:
     """Delete the séances (and orientations) of the run by their marker, children first
-    (SQLite here runs without the app's foreign-key pragma: no cascade)."""
+    (SQLite here runs without the app's foreign-key pragma: no cascade). Returns how many
+    precomputed monthly figures it marked stale (see _invalidate_monthly_figures)."""
     ids = "SELECT id FROM sessions WHERE title LIKE :p"
     with engine.begin() as conn:
+        touched = conn.execute(
+            text("SELECT DISTINCT pole_id, starts_at FROM sessions WHERE title LIKE :p"), {"p": prefix + " %"}
+        ).all()
         for child in ("attendances", "session_advisors", "session_thematics", "session_accompaniments"):
             conn.execute(text(f"DELETE FROM {child} WHERE session_id IN ({ids})"), {"p": prefix + " %"})  # noqa: S608
         conn.execute(text(f"DELETE FROM sessions WHERE id IN ({ids})"), {"p": prefix + " %"})  # noqa: S608
@@ -696,6 +700,27 @@ def _cleanup(engine, prefix: str, referral_prefix: str | None = None) -> None:
                     {"p": referral_prefix + " %"},
                 )
             conn.execute(text(f"DELETE FROM referrals WHERE id IN ({ids})"), {"p": referral_prefix + " %"})  # noqa: S608
+        return _invalidate_monthly_figures(conn, touched)
+
+
+def _invalidate_monthly_figures(conn, touched) -> int:
+    """Mark stale the precomputed monthly figures of the (pole, month) of the run's séances,
+    as the app's writers do (bump the state's version), when the schema has them: a report
+    may have computed them while the run's séances existed, and raw SQL deletes them here
+    without the app's hooks. The month is the pole's local one: the UTC day ± 1 covers it."""
+    if not touched or not inspect(conn).has_table("monthly_figure_states"):
+        return 0
+    months = set()
+    for pole_id, starts_at in touched:
+        moment = datetime.fromisoformat(str(starts_at))
+        months |= {(pole_id, (moment + timedelta(days=d)).strftime("%Y-%m")) for d in (-1, 0, 1)}
+    bumped = 0
+    for pole_id, month in sorted(months):
+        bumped += conn.execute(
+            text("UPDATE monthly_figure_states SET version = version + 1 WHERE pole_id = :p AND month = :m"),
+            {"p": pole_id, "m": month},
+        ).rowcount
+    return bumped
 
 
 def _load_average() -> str:
@@ -741,7 +766,7 @@ def load_run(database_url: str, clients: int, duration: float, port: int, seed: 
     checked, problems = _check_ledger(engine, advisors)
     audited = footprint.audit_actions()
     written = _marked_ids(engine, SEANCE_MARK, REFERRAL_MARK)
-    _cleanup(engine, SEANCE_MARK, REFERRAL_MARK)
+    stale = _cleanup(engine, SEANCE_MARK, REFERRAL_MARK)
     erased = footprint.erase(written)
     after = _row_counts(engine)
     fives = sum(n for code, n in stats.statuses.items() if code >= 500)
@@ -759,7 +784,8 @@ def load_run(database_url: str, clients: int, duration: float, port: int, seed: 
         f"orientations ({status_changes} status changes; {checked['history entries']} history entries) "
         f"checked, {len(problems)} mismatch(es)",
         f"- audit events written by the run: {sum(audited.values())} {dict(sorted(audited.items()))}",
-        f"- cleanup: séances and orientations of the run deleted; {erased}; {_count_diff(before, after)}",
+        f"- cleanup: séances and orientations of the run deleted; {erased}; {_count_diff(before, after)}"
+        + (f"; {stale} precomputed monthly figures marked stale" if stale else ""),
         "",
         "| action | n | median ms | p95 ms | max ms |",
         "|---|---:|---:|---:|---:|",
@@ -831,7 +857,7 @@ def kill_test(database_url: str, port: int, seed: int, writers: int = 4, kill_af
     checked, problems = _check_ledger(engine, advisors)
     integrity = _integrity(engine)
     written = _marked_ids(engine, prefix)
-    _cleanup(engine, prefix)
+    stale = _cleanup(engine, prefix)
     erased = footprint.erase(written)
     return (
         f"### kill -9 of gunicorn while logging séances of 12 attendees — {engine.dialect.name}\n\n"
@@ -839,7 +865,8 @@ def kill_test(database_url: str, port: int, seed: int, writers: int = 4, kill_af
         f"- séances with a partial attendance list: {len(partial)} {partial[:5]}\n"
         f"- acknowledged séances missing or different: {len(problems)} (of {checked['séances']})\n"
         f"{integrity}"
-        f"- cleanup: séances of the run deleted; {erased}; {_count_diff(before, _row_counts(engine))}\n"
+        f"- cleanup: séances of the run deleted; {erased}; {_count_diff(before, _row_counts(engine))}"
+        f"{f'; {stale} precomputed monthly figures marked stale' if stale else ''}\n"
     )
 
 
