@@ -4,6 +4,7 @@
     python -m bench.load --database-url postgresql://postgres@127.0.0.1:5432/bench_network
     python -m bench.load --database-url … --kill-test     # kill -9 mid-séance, then mid-import
     python -m bench.load --database-url … --kill-import   # kill -9 mid-import only
+    python -m bench.load --database-url … --import-under-load   # séances logged during an import
 
 Serves the app with gunicorn (2 workers × 4 threads) on 127.0.0.1 only, then runs --clients
 simulated advisors (threads) for --duration seconds, each looping (bounded) over: log a séance
@@ -28,6 +29,14 @@ previews it (timed: the preview does the whole import, then rolls back), confirm
 server gets SIGKILL halfway through the preview's duration, before the confirmation's answer;
 afterwards the file's persons are all there or none, with as many "person.create" audit
 events, and at most one "import.commit" event (the only records an import writes).
+
+--import-under-load: four advisors log séances while an admin previews a people import of
+--import-rows rows; counts their 5xx and "database is locked" (on SQLite the import holds the
+write lock from start to end, the preview included).
+
+PostgreSQL: the server's connections are named (application_name) "passerelle-bench-load".
+If the schema has precomputed monthly figures, the cleanup marks stale those of the (pole,
+month) of the séances it deletes, as the app's writers would.
 """
 
 import argparse
@@ -392,6 +401,7 @@ class Server:
             SECRET_KEY="bench-load-secret-key-0123456789",
             LOGIN_RATE_LIMIT="10000 per minute",
             MFA_ENFORCED="false",
+            PGAPPNAME=USER_AGENT,  # libpq: tells the server's PostgreSQL connections from others'
         )
         self.log = log
         self.base = f"http://127.0.0.1:{port}"
@@ -883,7 +893,7 @@ def _people_csv(rows: int, marker: str) -> bytes:
 
 
 def _writers_at_kill(engine) -> list[str]:
-    """Who is writing right now: PostgreSQL's other open transactions (state, age, statement);
+    """Who is writing right now: the server's open PostgreSQL transactions (state, age, statement);
     for SQLite, whether another connection holds the write lock (BEGIN IMMEDIATE, no wait)."""
     if engine.dialect.name == "sqlite":
         probe = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
@@ -899,14 +909,121 @@ def _writers_at_kill(engine) -> list[str]:
         rows = conn.execute(
             text(
                 "SELECT state, EXTRACT(EPOCH FROM now() - xact_start) AS age, LEFT(query, 60) AS q "
-                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "FROM pg_stat_activity WHERE datname = current_database() AND application_name = :app "
                 "AND xact_start IS NOT NULL"
-            )
+            ),
+            {"app": USER_AGENT},
         ).all()
     return [
         f"PostgreSQL: {r.state}, open for {r.age:.1f} s, last statement `{' '.join(r.q.split())}`"
         for r in rows
-    ]
+    ] or ["PostgreSQL: no open transaction of the server"]
+
+
+def _admin(engine):
+    """The first bench admin (email, id, pole_id): imports are for admins."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT email, id, pole_id FROM users WHERE role = 'admin' AND email LIKE '%.bench.test' "
+                "ORDER BY pole_id, id"
+            )
+        ).first()
+
+
+def _preview_import(client: Advisor, data: bytes) -> tuple[str, int, str, float]:
+    """Upload a people file through the import page: (CSRF token, status, preview page, seconds)."""
+    _, page, _ = client.request("import form", "/imports/")
+    csrf = CSRF_RE.search(page).group(1)
+    started = time.perf_counter()
+    code, preview, _ = client.request(
+        "import preview",
+        "/imports/",
+        raw=_multipart({"csrf_token": csrf, "kind": "people"}, "file", "personnes.csv", data),
+        timeout=300,
+    )
+    return csrf, code, preview, time.perf_counter() - started
+
+
+def _discard_pending_upload(token: str) -> bool:
+    """Remove an upload left waiting for its confirmation (the app removes it after 24 h)."""
+    pending = ROOT / "instance" / "imports" / f"{token}.csv"
+    if token and re.fullmatch(r"[0-9a-f]{32}", token) and pending.exists():
+        pending.unlink()
+        return True
+    return False
+
+
+def import_under_load(database_url: str, port: int, seed: int, rows: int = 6000, writers: int = 4) -> str:
+    """An admin previews a big people import while advisors log séances: do their writes wait
+    for the import, and fail? (The preview runs the whole import in a savepoint, rolled back.)"""
+    engine = create_engine(_sqlalchemy_url(database_url))
+    rng = random.Random(seed)
+    prefix = f"importload{seed}"
+    if _marked(engine, prefix):
+        raise SystemExit(f"Des séances « {prefix} … » existent déjà.")
+    admin = _admin(engine)
+    accounts = _accounts(engine, writers, rng)
+    before = _row_counts(engine)
+    footprint = Footprint(engine, [admin.id] + [uid for _, uid, _, _ in accounts])
+    log = Path(tempfile.mkstemp(prefix="passerelle-import-load-", suffix=".log")[1])
+    server = Server(database_url, port, log)
+    stats, admin_stats = Stats(), Stats()
+    try:
+        advisors = [
+            Advisor(
+                server.base, email, PASSWORD, uid, persons, collectives, stats, random.Random(rng.random())
+            )
+            for email, uid, persons, collectives in accounts
+        ]
+        client = Advisor(
+            server.base, admin.email, PASSWORD, admin.id, [], [], admin_stats, random.Random(seed)
+        )
+        for advisor in [*advisors, client]:
+            advisor.login()
+        stop = threading.Event()
+
+        def write(advisor: Advisor) -> None:
+            for _ in range(MAX_ITERATIONS):
+                if stop.is_set():
+                    return
+                advisor.log_seance(size=6, title_prefix=prefix)
+                time.sleep(advisor.rng.uniform(THINK_MIN, THINK_MAX))
+
+        threads = [threading.Thread(target=write, args=(a,)) for a in advisors]
+        for t in threads:
+            t.start()
+        time.sleep(3)
+        _, code, preview, preview_s = _preview_import(client, _people_csv(rows, f"import-load-{seed}"))
+        time.sleep(3)
+        stop.set()
+        for t in threads:
+            t.join(timeout=90)
+    finally:
+        server.stop()
+    locked = log.read_text(errors="replace").count("database is locked")
+    posts = sorted(stats.latencies["log a séance (POST)"])
+    fives = sum(n for status, n in stats.statuses.items() if status >= 500)
+    checked, problems = _check_ledger(engine, advisors)
+    written = _marked_ids(engine, prefix)
+    stale = _cleanup(engine, prefix)
+    erased = footprint.erase(written)
+    to_create = re.search(r"À créer</th><td>(\d+)<", preview)
+    token = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', preview)
+    _discard_pending_upload(token.group(1) if token else "")
+    return (
+        f"### {writers} advisors log séances while an admin previews a {rows}-row people import — "
+        f"{engine.dialect.name}\n\n"
+        f"- preview: HTTP {code}, {to_create.group(1) if to_create else '?'} persons to create, "
+        f"{preview_s:.1f} s (load average {_load_average()})\n"
+        f"- the advisors' requests meanwhile: {dict(sorted(stats.statuses.items()))}; 5xx: {fives}; "
+        f'"database is locked" in the server log: {locked}\n'
+        f"- séance POSTs: {len(posts)}, median {statistics.median(posts) if posts else 0:.0f} ms, "
+        f"max {posts[-1] if posts else 0:.0f} ms\n"
+        f"- ledger: {checked['séances']} acknowledged séances checked, {len(problems)} mismatch(es)\n"
+        f"- cleanup: {erased}; {_count_diff(before, _row_counts(engine))}"
+        f"{f'; {stale} precomputed monthly figures marked stale' if stale else ''}\n"
+    )
 
 
 def kill_import(database_url: str, port: int, seed: int, rows: int = 6000, fraction: float = 0.5) -> str:
@@ -914,13 +1031,8 @@ def kill_import(database_url: str, port: int, seed: int, rows: int = 6000, fract
     engine = create_engine(_sqlalchemy_url(database_url))
     marker = f"kill-import-{seed}"
     like = {"p": marker + "-%@import-kill.example.org"}
+    admin = _admin(engine)
     with engine.connect() as conn:
-        admin = conn.execute(
-            text(
-                "SELECT email, id, pole_id FROM users WHERE role = 'admin' AND email LIKE '%.bench.test' "
-                "ORDER BY pole_id, id"
-            )
-        ).first()
         if conn.scalar(text("SELECT COUNT(*) FROM persons WHERE email LIKE :p"), like):
             raise SystemExit(f"Des personnes « {marker}-… » existent déjà.")
     before = _row_counts(engine)
@@ -936,16 +1048,7 @@ def kill_import(database_url: str, port: int, seed: int, rows: int = 6000, fract
     token = ""
     try:
         client.login()
-        _, page, _ = client.request("import form", "/imports/")
-        csrf = CSRF_RE.search(page).group(1)
-        started = time.perf_counter()
-        code, preview, _ = client.request(
-            "import preview",
-            "/imports/",
-            raw=_multipart({"csrf_token": csrf, "kind": "people"}, "file", "personnes.csv", data),
-            timeout=300,
-        )
-        preview_s = time.perf_counter() - started
+        csrf, code, preview, preview_s = _preview_import(client, data)
         to_create = re.search(r"À créer</th><td>(\d+)<", preview)
         token_match = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', preview)
         if code != 200 or token_match is None or to_create is None or int(to_create.group(1)) != rows:
@@ -1004,9 +1107,7 @@ def kill_import(database_url: str, port: int, seed: int, rows: int = 6000, fract
     ]
     if integrity:
         report.append(integrity.rstrip("\n"))
-    pending = ROOT / "instance" / "imports" / f"{token}.csv"
-    if token and pending.exists():
-        pending.unlink()  # the upload waiting for its confirmation (the app removes it after 24 h)
+    if _discard_pending_upload(token):
         report.append("- the upload left waiting in instance/imports/ by the killed confirmation: removed")
     with engine.begin() as conn:
         imported = set(conn.execute(text("SELECT id FROM persons WHERE email LIKE :p"), like).scalars())
@@ -1027,10 +1128,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kill-import", action="store_true", help="kill -9 mid-import only")
     parser.add_argument("--import-rows", type=int, default=6000)
     parser.add_argument("--kill-fraction", type=float, default=0.5, help="of the preview's duration")
+    parser.add_argument(
+        "--import-under-load", action="store_true", help="advisors log séances during a big import's preview"
+    )
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url (ou DATABASE_URL) est requis")
-    if args.kill_test or args.kill_import:
+    if args.import_under_load:
+        report = import_under_load(args.database_url, args.port, args.seed, args.import_rows)
+    elif args.kill_test or args.kill_import:
         report = "" if args.kill_import else kill_test(args.database_url, args.port, args.seed) + "\n"
         report += kill_import(args.database_url, args.port, args.seed, args.import_rows, args.kill_fraction)
     else:
