@@ -288,7 +288,7 @@ class Advisor:
         code, _, location = self.request("record an orientation (POST)", "/referrals/new", data)
         referral_id = self._created_id(code, location)
         if referral_id is None:
-            if code != 0 and code < 500:
+            if 0 < code < 500:
                 self.stats.errors.append(f"orientation refused: HTTP {code}")
             return None
         history = [("proposed", referred_on.isoformat(), None)]
@@ -341,7 +341,7 @@ class Advisor:
             mine.history.append((status, changed_on, comment))
             mine.decline_reason = decline_reason or mine.decline_reason
             self.status_changes += 1
-        elif code not in (0,) and code < 500:
+        elif 0 < code < 500:
             self.stats.errors.append(f"orientation {referral_id} status {status}: HTTP {code}")
 
     def browse(self) -> None:
