@@ -1,9 +1,10 @@
 """Template filters and globals: French dates, times in the pole's zone, endpoints."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
@@ -47,12 +48,26 @@ def number(value) -> str:
     return format_decimal(value)
 
 
+_URL_MARKER = "9081726354"
+
+
+def url_builder(endpoint: str, arg: str, **values) -> Callable[[int], str]:
+    """`url_for(endpoint, arg=n, **values)` for many integers n, at the cost of one url_for.
+
+    For pages linking every row of a long list: werkzeug builds a URL in tens of µs."""
+    head, marker, tail = url_for(endpoint, **values, **{arg: int(_URL_MARKER)}).partition(_URL_MARKER)
+    if not marker or _URL_MARKER in tail:  # pragma: no cover - the marker is not a plausible URL part
+        return lambda n: url_for(endpoint, **values, **{arg: n})
+    return lambda n: f"{head}{int(n)}{tail}"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(date_short, "date")
     app.add_template_filter(date_long, "date_long")
     app.add_template_filter(datetime_short, "datetime")
     app.add_template_filter(number, "number")
 
+    app.jinja_env.globals["url_builder"] = url_builder
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["app_version"] = app.config["VERSION"]
     app.jinja_env.globals["page_sections"] = page_sections
