@@ -46,10 +46,14 @@ def current_page_number() -> int:
         return 1
 
 
-def paginate(stmt: Select, per_page: int = PER_PAGE, number: int | None = None) -> Page:
+def paginate(
+    stmt: Select, per_page: int = PER_PAGE, number: int | None = None, *, rows: bool = False
+) -> Page:
+    """`stmt` selects one entity (items are objects), or columns with `rows=True` (items are rows)."""
     number = number or current_page_number()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pages = max(1, math.ceil((total or 0) / per_page))
     number = min(number, pages)
-    items = db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique().all()
+    page_stmt = stmt.limit(per_page).offset((number - 1) * per_page)
+    items = db.session.execute(page_stmt).all() if rows else db.session.scalars(page_stmt).unique().all()
     return Page(items=list(items), total=total or 0, number=number, per_page=per_page)

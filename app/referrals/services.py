@@ -372,8 +372,10 @@ def _listing_options():
 
 @dataclass
 class ChaseLists:
-    due: list[Referral] = field(default_factory=list)
-    to_close: list[Referral] = field(default_factory=list)
+    """Referrals to chase (`due`) and to close (`to_close`): `Referral`s, or `ChaseRow`s for the page."""
+
+    due: list = field(default_factory=list)
+    to_close: list = field(default_factory=list)
     due_total: int = 0
     to_close_total: int = 0
 
@@ -398,23 +400,87 @@ def _chase_conditions(pole: Pole, today: date):
     return due, to_close
 
 
-def referrals_to_chase(pole: Pole, today: date | None = None, limit: int | None = None) -> ChaseLists:
-    """Open referrals whose follow-up date has come, and sent ones left unanswered too long.
-
-    With `limit`, each list holds its oldest `limit` rows (the page shows those first) and the
-    totals say how many there are in all."""
+def referrals_to_chase(pole: Pole, today: date | None = None) -> ChaseLists:
+    """Open referrals whose follow-up date has come, and sent ones left unanswered too long."""
     today = today or pole_today(pole)
     due, to_close = _chase_conditions(pole, today)
     base = select(Referral).options(*_listing_options())
-    due_stmt = base.where(due).order_by(Referral.follow_up_on, Referral.id)
-    close_stmt = base.where(to_close).order_by(Referral.sent_on, Referral.id)
-    if limit is not None:
-        due_stmt, close_stmt = due_stmt.limit(limit), close_stmt.limit(limit)
-    lists = ChaseLists(due=list(db.session.scalars(due_stmt)), to_close=list(db.session.scalars(close_stmt)))
-    if limit is None:
-        lists.due_total, lists.to_close_total = len(lists.due), len(lists.to_close)
-    else:
-        lists.due_total, lists.to_close_total = chase_counts(pole, today)
+    lists = ChaseLists(
+        due=list(db.session.scalars(base.where(due).order_by(Referral.follow_up_on, Referral.id))),
+        to_close=list(db.session.scalars(base.where(to_close).order_by(Referral.sent_on, Referral.id))),
+    )
+    lists.due_total, lists.to_close_total = len(lists.due), len(lists.to_close)
+    return lists
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseRow:
+    """One line of the « à relancer » page: the columns it shows, without ORM objects."""
+
+    id: int
+    beneficiary: str
+    partner_name: str
+    partner_phone: str | None
+    status: str
+    referred_on: date
+    follow_up_on: date | None
+    sent_on: date | None
+    referred_by: str | None
+
+
+def _chase_rows(condition, order_by, limit: int) -> list[ChaseRow]:
+    stmt = (
+        select(
+            Referral.id,
+            Referral.status,
+            Referral.referred_on,
+            Referral.follow_up_on,
+            Referral.sent_on,
+            Person.first_name,
+            Person.last_name,
+            Collective.name.label("collective"),
+            Structure.name.label("partner_name"),
+            Structure.contact_phone.label("partner_phone"),
+            User.full_name.label("by_name"),
+            User.email.label("by_email"),
+        )
+        .join(Structure, Structure.id == Referral.partner_id)
+        .outerjoin(Person, Person.id == Referral.person_id)
+        .outerjoin(Collective, Collective.id == Referral.collective_id)
+        .outerjoin(User, User.id == Referral.referred_by_id)
+        .where(condition)
+        .order_by(order_by, Referral.id)
+        .limit(limit)
+    )
+    return [
+        ChaseRow(
+            id=r.id,
+            # The same labels as Referral.beneficiary_label and User.display_name.
+            beneficiary=f"{r.first_name} {r.last_name}".strip()
+            if r.first_name is not None
+            else r.collective or "",
+            partner_name=r.partner_name,
+            partner_phone=r.partner_phone,
+            status=r.status,
+            referred_on=r.referred_on,
+            follow_up_on=r.follow_up_on,
+            sent_on=r.sent_on,
+            referred_by=r.by_name or r.by_email,
+        )
+        for r in db.session.execute(stmt)
+    ]
+
+
+def chase_page(pole: Pole, limit: int, today: date | None = None) -> ChaseLists:
+    """The « à relancer » page: the oldest `limit` rows of each list (as `ChaseRow`s, read in
+    one query per list: at scale the ORM objects cost more than the SQL) and both totals."""
+    today = today or pole_today(pole)
+    due, to_close = _chase_conditions(pole, today)
+    lists = ChaseLists(
+        due=_chase_rows(due, Referral.follow_up_on, limit),
+        to_close=_chase_rows(to_close, Referral.sent_on, limit),
+    )
+    lists.due_total, lists.to_close_total = chase_counts(pole, today)
     return lists
 
 

@@ -387,13 +387,12 @@ def follow_up(referral_id: int):
 @staff_required
 def to_chase():
     pole = current_user.pole
-    lists = services.referrals_to_chase(pole, limit=CHASE_PAGE_ROWS)
     return render_template(
         "referrals/to_chase.html",
-        lists=lists,
-        shown=CHASE_PAGE_ROWS,
+        lists=services.chase_page(pole, CHASE_PAGE_ROWS),
         no_answer_days=pole.referral_no_answer_days,
-        **_labels(),
+        # Translated once, not once a row (the labels are lazy strings).
+        status_labels={status: str(label) for status, label in STATUS_LABELS.items()},
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, distinct, func, insert, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
 from app.auth.models import User
@@ -345,11 +345,15 @@ def agenda_query(
     kind: str | None = None,
     thematic_id: int | None = None,
 ) -> Select:
+    """The agenda's séances: only the columns it lists (rows, not ORM objects; their advisors
+    come from `advisor_names`)."""
     stmt = (
-        select(AccompanimentSession)
-        .options(
-            selectinload(AccompanimentSession.advisors),
-            selectinload(AccompanimentSession.thematics),
+        select(
+            AccompanimentSession.id,
+            AccompanimentSession.title,
+            AccompanimentSession.kind,
+            AccompanimentSession.starts_at,
+            AccompanimentSession.is_public,
         )
         .where(AccompanimentSession.starts_at >= start, AccompanimentSession.starts_at < end)
         .order_by(AccompanimentSession.starts_at, AccompanimentSession.id)
@@ -365,6 +369,24 @@ def agenda_query(
     if thematic_id:
         stmt = stmt.where(AccompanimentSession.thematics.any(Thematic.id == thematic_id))
     return stmt
+
+
+def advisor_names(session_ids) -> dict[int, list[str]]:
+    """{session_id: its advisors' display names} for these séances, in one query.
+
+    In account order: the order the agenda showed them in when it loaded
+    `AccompanimentSession.advisors`, now stated rather than left to the database."""
+    names: dict[int, list[str]] = {i: [] for i in session_ids}
+    if names:
+        rows = db.session.execute(
+            select(session_advisors.c.session_id, User.full_name, User.email)
+            .join(User, User.id == session_advisors.c.user_id)
+            .where(session_advisors.c.session_id.in_(list(names)))
+            .order_by(session_advisors.c.session_id, User.id)
+        )
+        for session_id, full_name, email in rows:
+            names[session_id].append(full_name or email)  # as User.display_name
+    return names
 
 
 def attendance_counts(session_ids) -> dict[int, dict[str, int]]:

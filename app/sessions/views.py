@@ -2,10 +2,11 @@
 
 import calendar as pycalendar
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
 from app.collectives.models import Collective
+from app.core.formatting import time_short, url_builder
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.permissions import ADVISOR, HOLDER, STAFF, admin_required, roles_required, staff_required
@@ -45,10 +47,7 @@ def _session_labels():
     }
 
 
-@bp.app_template_filter("session_time")
-def _session_time(value: datetime | None) -> str:
-    """09:30, in the pole's time zone (babel's zone is the pole's for staff)."""
-    return format_datetime(value, "HH:mm") if value else ""
+bp.add_app_template_filter(time_short, "session_time")
 
 
 @bp.app_template_filter("session_month")
@@ -321,6 +320,51 @@ def _period(view: str, anchor: date) -> tuple[date, date, date, date]:
     return first, first + timedelta(days=7), first - timedelta(days=7), first + timedelta(days=7)
 
 
+@dataclass(frozen=True, slots=True)
+class AgendaEntry:
+    """One séance of the agenda, formatted once in the view: the page lists up to a hundred."""
+
+    url: str
+    time: str
+    title: str
+    kind: str
+    advisors: str
+    attendance: str
+    to_fill: bool
+    public: bool
+
+
+def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
+    """The séances (rows of `services.agenda_query`) by local day, ready to print."""
+    ids = [row.id for row in rows]
+    counts = services.attendance_counts(ids)
+    advisors = services.advisor_names(ids)
+    detail_url = url_builder("sessions.detail", "session_id")
+    kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    present, invited = _("%(n)d présent·e(s)"), _("%(n)d invité·e(s)")  # formatted below
+    now = utcnow()
+    days: OrderedDict[date, list[AgendaEntry]] = OrderedDict()
+    for row in rows:
+        local = services.to_local(pole, row.starts_at)
+        count = counts[row.id]
+        past = row.starts_at < now
+        days.setdefault(local.date(), []).append(
+            AgendaEntry(
+                url=detail_url(row.id),
+                time=f"{local:%H:%M}",
+                title=row.title,
+                kind=kinds[row.kind],
+                advisors=", ".join(advisors[row.id]),
+                attendance=present % {"n": count["present"]}
+                if past
+                else invited % {"n": count["invited"] + count["excused"]},
+                to_fill=past and count["invited"] > 0,
+                public=not past and row.is_public,
+            )
+        )
+    return days
+
+
 @bp.route("/")
 @bp.route("/agenda")
 @staff_required
@@ -339,11 +383,8 @@ def agenda():
     page = paginate(
         services.agenda_query(start_utc, end_utc, advisor_id=advisor_id, kind=kind, thematic_id=thematic_id),
         per_page=AGENDA_PER_PAGE,
+        rows=True,
     )
-    counts = services.attendance_counts([s.id for s in page.items])
-    days: OrderedDict[date, list] = OrderedDict()
-    for s in page.items:
-        days.setdefault(services.to_local(pole, s.starts_at).date(), []).append(s)
     filters = {"view": view, "advisor": advisor_id or "", "kind": kind or "", "thematic": thematic_id or ""}
     return render_template(
         "sessions/agenda.html",
@@ -354,9 +395,7 @@ def agenda():
         following=following,
         today=_local_today(pole),
         page=page,
-        days=days,
-        counts=counts,
-        now=utcnow(),
+        days=_agenda_days(pole, page.items),
         filters=filters,
         advisors=services.staff_users(pole),
         thematics=services.pole_thematics(pole),

@@ -1,12 +1,17 @@
-"""An advisor orients a collective to a partner; the partner accepts; the advisor sees it."""
+"""An advisor orients a collective to a partner; the partner accepts; the advisor sees it.
+An advisor closes an unanswered orientation from the « à relancer » list."""
+
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from app.auth.services import create_user
 from app.collectives.models import Collective
+from app.core.dates import pole_today
 from app.core.text import search_text
 from app.extensions import db
 from app.poles.services import create_pole
+from app.referrals.services import refer_to_partner
 from app.structures.models import Structure
 
 PASSWORD = "une phrase de passe solide"
@@ -74,3 +79,42 @@ def test_orient_collective_partner_accepts_advisor_sees_it(page, seed):
     assert "Acceptée" in history.inner_text()
     assert "Gaëlle Morvan (partenaire)" in history.inner_text()
     assert "Premier rendez-vous fixé" in history.inner_text()
+
+
+def _seed_unanswered():
+    pole = create_pole("cades", "CADES Pays de Redon")
+    advisor = create_user("yann@example.org", "advisor", pole, full_name="Yann Guého", password=PASSWORD)
+    partner = Structure(
+        pole_id=pole.id, name="DLA Ille-et-Vilaine", is_partner=True, search_text=search_text("DLA")
+    )
+    db.session.add(partner)
+    long_ago = pole_today(pole) - timedelta(days=pole.referral_no_answer_days + 5)
+    ids = {}
+    for name in ("Épicerie solidaire du Pâtis", "Garage associatif de Redon"):
+        collective = Collective(pole_id=pole.id, name=name, search_text=search_text(name))
+        db.session.add(collective)
+        db.session.flush()
+        referral = refer_to_partner(
+            pole, advisor, partner=partner, referred_on=long_ago, collective=collective, send_now=True
+        )
+        ids[name] = referral.id
+    return ids
+
+
+def test_advisor_closes_one_unanswered_orientation_from_the_list_by_keyboard(page, seed):
+    ids = seed(_seed_unanswered)
+    _login(page, "yann@example.org")
+    page.goto("/referrals/to-chase")
+    to_close = page.locator("section", has=page.get_by_role("heading", name="à clore sans suite"))
+    expect(to_close.get_by_role("row")).to_have_count(3)  # the header and two orientations
+    # Each row's button is named after its beneficiary; Tab reaches it, Enter presses it.
+    button = page.get_by_role("button", name="Clore sans suite Garage associatif de Redon")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/referrals/to-chase")
+    expect(page.locator("main")).to_contain_text("Orientation close sans suite.")
+    expect(to_close.get_by_role("row")).to_have_count(2)
+    expect(to_close).to_contain_text("Épicerie solidaire du Pâtis")
+    expect(to_close).not_to_contain_text("Garage associatif de Redon")
+    page.goto(f"/referrals/{ids['Garage associatif de Redon']}")
+    expect(page.locator("main")).to_contain_text("Sans suite")

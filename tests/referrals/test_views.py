@@ -214,12 +214,97 @@ def test_to_chase_page_and_closing(client, db, pole, advisor, login_as):
         assert "Date de relance atteinte (1)" in body
         assert "à clore sans suite (3)" in body
         assert f'/referrals/{due.id}"' in body
+        assert f'formaction="/referrals/{silent[0].id}/close"' in body  # the row's own button
         assert client.post(f"/referrals/{silent[0].id}/close").status_code == 302
         assert silent[0].status == "no_follow_up" and silent[0].history[-1].by_id == advisor.id
         assert client.post("/referrals/to-chase/close-all").status_code == 302
         assert {r.status for r in silent} == {"no_follow_up"}
         assert due.status == "proposed"
         assert "1 à relancer, 0 sans réponse à clore" in text(client.get("/"))
+
+
+def _chase_fixture(pole, advisor, n):
+    """`n` referrals due for chasing and `n` sent ones left unanswered, persons and collectives."""
+    with freeze_time("2026-03-01 10:00:00"):
+        for i in range(n):
+            beneficiary = {"collective": CollectiveFactory(pole_id=pole.id)} if i % 2 else {}
+            make_referral(pole, advisor, referred_on=date(2026, 3, 1), **beneficiary)
+            make_referral(pole, advisor, path=("sent",), referred_on=date(2026, 3, 1), **beneficiary)
+
+
+def test_to_chase_query_count_does_not_grow_with_rows(client, db, pole, advisor, login_as, count_queries):
+    _chase_fixture(pole, advisor, 1)
+    with freeze_time("2026-04-02 10:00:00"):
+        login_as(advisor)
+        client.get("/referrals/to-chase")
+        with count_queries() as one:
+            assert client.get("/referrals/to-chase").status_code == 200
+        _chase_fixture(pole, advisor, 10)
+        db.session.flush()
+        with count_queries() as many:
+            body = text(client.get("/referrals/to-chase"))
+    assert "Date de relance atteinte (11)" in body and "à clore sans suite (11)" in body
+    assert body.count('formaction="/referrals/') == 22
+    assert many.count == one.count, "\n".join(many.statements)
+
+
+def test_to_chase_rows_show_the_beneficiary_partner_and_advisor(client, db, pole, advisor, login_as):
+    partner = PartnerFactory(pole_id=pole.id, name="Coop'Bât", contact_phone="02 99 00 00 00")
+    collective = CollectiveFactory(pole_id=pole.id, name="Épicerie du Pâtis")
+    person = PersonFactory(pole_id=pole.id, first_name="Maëlle", last_name="Le Goff")
+    with freeze_time("2026-03-01 10:00:00"):
+        by_collective = make_referral(pole, advisor, partner, collective=collective, path=("sent",))
+        by_person = make_referral(pole, advisor, partner, person=person, referred_on=date(2026, 2, 27))
+    by_person.referred_by_id = None  # the advisor's account was deleted
+    db.session.flush()
+    with freeze_time("2026-04-02 10:00:00"):
+        login_as(advisor)
+        body = text(client.get("/referrals/to-chase"))
+    due, to_close = body.split('id="close-title"')
+    assert "Maëlle Le Goff</a>" in due and "27/02/2026" in due and "<td>—</td>" in due
+    assert "Proposée" in due and "Coop&#39;Bât<br><small>02 99 00 00 00</small>" in due
+    assert "Épicerie du Pâtis</a>" in to_close and "Envoyée" in to_close
+    assert f"<td>{advisor.display_name}</td>" in to_close and "01/03/2026" in to_close
+    # Each button names its row for screen readers ("Clore sans suite Épicerie du Pâtis").
+    assert f'formaction="/referrals/{by_collective.id}/close"' in to_close
+    assert 'Clore sans suite<span class="visually-hidden"> Épicerie du Pâtis</span>' in to_close
+
+
+def test_to_chase_closes_a_row_through_the_lists_csrf_protected_form(app, db, pole, advisor):
+    """The rows share their list's form and its CSRF token: the row's button posts both."""
+    import re
+    from datetime import timedelta
+
+    from app import create_app
+    from app.referrals import services
+    from config import TestConfig
+    from tests.conftest import PASSWORD
+
+    class CsrfConfig(TestConfig):
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    long_ago = services.pole_today(pole) - timedelta(days=pole.referral_no_answer_days + 10)
+    kept, closed = (make_referral(pole, advisor, path=("sent",), referred_on=long_ago).id for _ in range(2))
+    email = advisor.email
+    # Commit inside the test's outer transaction (rolled back afterwards): the second app's
+    # context teardowns end the session, which must not take the records with it.
+    db.session.commit()
+    token_of = re.compile(r'name="csrf_token" value="([^"]+)"')
+    with create_app(CsrfConfig).test_client() as c:
+        token = token_of.search(c.get("/login").get_data(as_text=True)).group(1)
+        login = c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert login.status_code == 302
+        body = text(c.get("/referrals/to-chase"))
+        to_close = body.split('id="close-title"')[1]
+        form = re.search(r'<form method="post">(.*?)</form>', to_close, re.S).group(1)
+        button = f'formaction="/referrals/{closed}/close"'
+        assert form.count("csrf_token") == 1 and button in form and f"/referrals/{kept}/close" in form
+        assert c.post(f"/referrals/{closed}/close").status_code == 400  # no token
+        response = c.post(f"/referrals/{closed}/close", data={"csrf_token": token_of.search(form).group(1)})
+        assert response.status_code == 302 and response.location.endswith("/referrals/to-chase")
+    statuses = db.session.execute(select(Referral.id, Referral.status).where(Referral.id.in_([kept, closed])))
+    assert dict(statuses.all()) == {closed: "no_follow_up", kept: "sent"}
 
 
 # --- Partner accounts -----------------------------------------------------------------------

@@ -1,5 +1,8 @@
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from app.core.audit import AuditEvent
@@ -143,6 +146,47 @@ def test_agenda_week_month_navigation_and_filters(client, advisor, login_as, pol
         as_text=True
     )
     assert "Formation compta" in by_thematic and "Permanence du lundi" not in by_thematic
+
+
+def _agenda_text(html: str) -> str:
+    """The agenda's days and séances as text (tags removed, spaces collapsed)."""
+    days = html.split("<h3>", 1)[1].split('<section aria-labelledby="unfilled-title">')[0]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", "<h3>" + days)).split())
+
+
+def test_agenda_days_and_times_are_local_across_daylight_saving(client, pole, login_as):
+    """Europe/Paris moves to summer time on 29 March 2026 at 01:00 UTC; each séance is listed
+    under its local day, at its local time, with its kind, advisors, attendance and badges."""
+    zoe = UserFactory(pole=pole, role="advisor", full_name="Zoé Martin")
+    alain = UserFactory(pole=pole, role="advisor", full_name="Alain Bernard")
+    vigil = SessionFactory(pole=pole, title="Veillée", starts_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC))
+    vigil.advisors = [zoe, alain]
+    for status in ("present", "present", "invited"):
+        AttendanceFactory(session=vigil, person=PersonFactory(pole=pole), status=status)
+    sunday = SessionFactory(
+        pole=pole,
+        title="Atelier ouvert",
+        kind="training",
+        is_public=True,
+        starts_at=datetime(2026, 3, 29, 7, 0, tzinfo=UTC),
+    )
+    sunday.advisors = [zoe]
+    for status in ("invited", "excused", "absent"):
+        AttendanceFactory(session=sunday, person=PersonFactory(pole=pole), status=status)
+    SessionFactory(pole=pole, title="Tout début", starts_at=datetime(2026, 3, 22, 23, 30, tzinfo=UTC))
+    SessionFactory(pole=pole, title="Lundi minuit", starts_at=datetime(2026, 3, 29, 22, 30, tzinfo=UTC))
+    with freeze_time("2026-03-29 05:00:00"):
+        login_as(zoe)
+        week = _agenda_text(client.get("/sessions/agenda?d=2026-03-25").get_data(as_text=True))
+        following = _agenda_text(client.get("/sessions/agenda?d=2026-03-30").get_data(as_text=True))
+    assert week == (
+        "23 mars 2026 00:30 Tout début — Atelier collectif — 0 présent·e(s) "
+        "29 mars 2026 aujourd'hui "
+        "00:30 Veillée — Atelier collectif — Zoé Martin, Alain Bernard — 2 présent·e(s) "
+        "présences à renseigner "
+        "09:00 Atelier ouvert — Formation — Zoé Martin — 2 invité·e(s) publique"
+    )
+    assert following == "30 mars 2026 00:30 Lundi minuit — Atelier collectif — 0 invité·e(s)"
 
 
 def pole_thematic(pole):
