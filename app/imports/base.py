@@ -41,6 +41,14 @@ helpers (`row.date`, `row.time`, `row.boolean`, `row.email`, `row.thematics`,
 number and the column. References that do not resolve are row errors too
 (`row.error("colonne", "raison")`). `apply` runs only for "create" and "update" items;
 a database conflict there rejects the row, not the file.
+
+Row by row costs a savepoint and a flush per row. An importer of big files may set
+`batch_size` and write in batches instead (see the people importer): while
+`self.deferred` is true, `apply` only adds to the session and its in-memory lookups
+(checking what the database would refuse against them, and raising a refusal before
+writing anything), and `write_batch` writes the batch with a constant number of
+statements. A database conflict in a batch rolls it back and replays its rows one by
+one, the usual way: same results, same messages.
 """
 
 from collections import Counter

@@ -151,7 +151,7 @@ class PersonBatch:
             select(Person.email, Person.id).where(Person.pole_id == pole.id, Person.email.is_not(None))
         )
         # e-mail -> owner: a person id, or the Person itself while it is not flushed.
-        self._owners: dict[str, int | Person] = dict(rows.tuples().all())
+        self._owners: dict[str, int | Person] = {email: person_id for email, person_id in rows}
         self._audits: list[tuple[str, Person, dict[str, Any]]] = []
         self._new: list[Person] = []
 
