@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
@@ -45,6 +45,20 @@ def record_audit(
     actor_id: int | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (flushed with the caller's transaction)."""
+    event = AuditEvent(**audit_values(action, target, changes, pole_id=pole_id, actor_id=actor_id))
+    db.session.add(event)
+    return event
+
+
+def audit_values(
+    action: str,
+    target: Any = None,
+    changes: dict[str, Any] | None = None,
+    *,
+    pole_id: int | None = None,
+    actor_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of the audit event `record_audit` would add (target already flushed)."""
     if actor_id is None and has_request_context() and current_user.is_authenticated:
         actor_id = current_user.id
     if pole_id is None and target is not None:
@@ -54,16 +68,20 @@ def record_audit(
     cleaned = None
     if changes:
         cleaned = {k: _clean(v) for k, v in changes.items() if k not in SECRET_FIELDS}
-    event = AuditEvent(
-        action=action,
-        target_type=type(target).__name__ if target is not None else None,
-        target_id=getattr(target, "id", None),
-        changes=cleaned,
-        pole_id=pole_id,
-        actor_id=actor_id,
-    )
-    db.session.add(event)
-    return event
+    return {
+        "action": action,
+        "target_type": type(target).__name__ if target is not None else None,
+        "target_id": getattr(target, "id", None),
+        "changes": cleaned,
+        "pole_id": pole_id,
+        "actor_id": actor_id,
+    }
+
+
+def record_audits(values: list[dict[str, Any]]) -> None:
+    """Write many audit events (from `audit_values`) in one executemany, in list order."""
+    if values:
+        db.session.execute(insert(AuditEvent), values)
 
 
 def diff_fields(obj: Any, data: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,14 @@ helpers (`row.date`, `row.time`, `row.boolean`, `row.email`, `row.thematics`,
 number and the column. References that do not resolve are row errors too
 (`row.error("colonne", "raison")`). `apply` runs only for "create" and "update" items;
 a database conflict there rejects the row, not the file.
+
+Row by row costs a savepoint and a flush per row. An importer of big files may set
+`batch_size` and write in batches instead (see the people importer): while
+`self.deferred` is true, `apply` only adds to the session and its in-memory lookups
+(checking what the database would refuse against them, and raising a refusal before
+writing anything), and `write_batch` writes the batch with a constant number of
+statements. A database conflict in a batch rolls it back and replays its rows one by
+one, the usual way: same results, same messages.
 """
 
 from collections import Counter
@@ -192,10 +200,15 @@ class Importer:
     columns: ClassVar[tuple[Column, ...]] = ()
     # Business refusals raised by the domain services `apply` calls: they reject the row.
     refusals: ClassVar[tuple[type[Exception], ...]] = ()
+    # Rows per batch when the importer can defer its writes (0: one savepoint and flush per
+    # row). While `self.deferred` is true, `apply` must not flush (a refusal must leave
+    # nothing behind) and `write_batch` writes what it deferred; see `run_import`.
+    batch_size: ClassVar[int] = 0
 
     def __init__(self, pole: Pole):
         self.pole = pole
         self._thematics: dict[str, Thematic] | None = None
+        self.deferred = False
 
     def prepare(self) -> None:
         """Load lookups once before the first row (optional)."""
@@ -205,6 +218,9 @@ class Importer:
 
     def apply(self, item: PlanItem) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def write_batch(self) -> None:
+        """Write what `apply` deferred (importers with a `batch_size` only)."""
 
     def error(self, row: Row, label: str = "") -> PlanItem:
         return PlanItem(row.line, "error", label=label, errors=list(row.errors))
@@ -310,23 +326,23 @@ def run_import(
     present = set(mapping.values())
     importer = importer_cls(pole)
 
+    def make_row(raw) -> Row:
+        values = {key: raw.cells[index] if index < len(raw.cells) else "" for index, key in mapping.items()}
+        row = Row(raw.line, values, present, importer)
+        extra = [c for i, c in enumerate(raw.cells) if i >= len(table.headers) and c]
+        if extra:
+            row.error(None, "la ligne a plus de cellules que l'en-tête n'a de colonnes")
+        return row
+
     savepoint = db.session.begin_nested()
     try:
         importer.prepare()
-        for raw in table.rows:
-            values = {
-                key: raw.cells[index] if index < len(raw.cells) else "" for index, key in mapping.items()
-            }
-            row = Row(raw.line, values, present, importer)
-            extra = [c for i, c in enumerate(raw.cells) if i >= len(table.headers) and c]
-            if extra:
-                row.error(None, "la ligne a plus de cellules que l'en-tête n'a de colonnes")
-            item = importer.plan_row(row)
-            if row.errors and item.action != "error":
-                item = importer.error(row, item.label)
-            if item.action in ("create", "update"):
-                _apply_item(importer, item)
-            report.items.append(item)
+        if importer.batch_size:
+            for start in range(0, len(table.rows), importer.batch_size):
+                batch = table.rows[start : start + importer.batch_size]
+                report.items.extend(_run_batch(importer, batch, make_row))
+        else:
+            report.items.extend(_plan_and_apply(importer, make_row(raw)) for raw in table.rows)
     except BaseException:
         savepoint.rollback()
         raise
@@ -339,6 +355,63 @@ def run_import(
     return report
 
 
+def _plan(importer: Importer, row: Row) -> PlanItem:
+    item = importer.plan_row(row)
+    if row.errors and item.action != "error":
+        item = importer.error(row, item.label)
+    return item
+
+
+def _plan_and_apply(importer: Importer, row: Row) -> PlanItem:
+    """Plan one row and apply it at once, in its own savepoint."""
+    item = _plan(importer, row)
+    if item.action in ("create", "update"):
+        _apply_item(importer, item)
+    return item
+
+
+def _run_batch(importer: Importer, raws: list, make_row: Callable[[Any], Row]) -> list[PlanItem]:
+    """Plan and apply rows with deferred writes, written together at the end of the batch.
+
+    Later rows still see what earlier ones created (the importer's lookups are kept up to
+    date in memory). When the batch's writes hit a database conflict, the batch is rolled
+    back and its rows are planned and applied again one by one, each in its own savepoint,
+    so that the conflict rejects its row only, exactly as without batches.
+    """
+    savepoint = db.session.begin_nested()
+    items: list[PlanItem] = []
+    importer.deferred = True
+    try:
+        for raw in raws:
+            item = _plan(importer, make_row(raw))
+            if item.action in ("create", "update"):
+                try:
+                    importer.apply(item)
+                except importer.refusals as exc:
+                    _reject(item, str(exc))
+            items.append(item)
+        importer.write_batch()
+    except (IntegrityError, DataError):
+        savepoint.rollback()
+        importer.deferred = False
+        importer.prepare()  # the lookups hold objects of the rolled-back batch
+        items = [_plan_and_apply(importer, make_row(raw)) for raw in raws]
+        importer.prepare()  # fresh lookups for the next batch, deferred again
+        return items
+    except BaseException:
+        savepoint.rollback()
+        raise
+    finally:
+        importer.deferred = False
+    savepoint.commit()
+    return items
+
+
+def _reject(item: PlanItem, reason: str) -> None:
+    item.action = "error"
+    item.errors.append(RowError(item.line, None, reason))
+
+
 def _apply_item(importer: Importer, item: PlanItem) -> None:
     """Apply one item in its own savepoint: a database conflict rejects the row, not the file."""
     row_savepoint = db.session.begin_nested()
@@ -347,19 +420,17 @@ def _apply_item(importer: Importer, item: PlanItem) -> None:
         db.session.flush()
     except (IntegrityError, DataError) as exc:
         row_savepoint.rollback()
-        item.action = "error"
         reason = (
             "conflit avec une donnée existante (doublon)"
             if isinstance(exc, IntegrityError)
             else "valeur refusée par la base de données"
         )
-        item.errors.append(RowError(item.line, None, reason))
+        _reject(item, reason)
         importer.prepare()  # the lookups may hold objects of the rolled-back savepoint
         return
     except importer.refusals as exc:
         row_savepoint.rollback()
-        item.action = "error"
-        item.errors.append(RowError(item.line, None, str(exc)))
+        _reject(item, str(exc))
         importer.prepare()
         return
     row_savepoint.commit()

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.imports.base import Column, Importer, PlanItem, Row, register
 from app.imports.reader import CellError, fold_key, match_choice, parse_postal_code
 from app.people.models import Person
-from app.people.services import PersonError, create_person, update_person
+from app.people.services import PersonBatch, PersonError, create_person, update_person
 from app.structures.models import STRUCTURE_KINDS, Structure
 from app.structures.services import (
     StructureError,
@@ -147,9 +147,11 @@ class PeopleImporter(Importer):
     )
 
     refusals = (PersonError,)
+    batch_size = 500
 
     def prepare(self) -> None:
         self.persons = PersonIndex(self.pole.id)
+        self.batch = PersonBatch(self.pole)
 
     def plan_row(self, row: Row) -> PlanItem:
         last = row.required_text("nom", 120)
@@ -183,12 +185,19 @@ class PeopleImporter(Importer):
         )
 
     def apply(self, item: PlanItem) -> None:
-        if item.action == "create":
-            person = create_person(self.pole, **item.payload["data"])
-            self.persons.add(person)
+        changed = {key: new for key, (_old, new) in item.changes.items()}
+        if not self.deferred:
+            if item.action == "create":
+                self.persons.add(create_person(self.pole, **item.payload["data"]))
+            else:
+                update_person(item.payload["person"], **changed)
+        elif item.action == "create":
+            self.persons.add(self.batch.create(**item.payload["data"]))
         else:
-            person = item.payload["person"]
-            update_person(person, **{key: new for key, (_old, new) in item.changes.items()})
+            self.batch.update(item.payload["person"], **changed)
+
+    def write_batch(self) -> None:
+        self.batch.flush()
 
 
 def person_changes(person: Person, data: dict[str, Any]) -> dict[str, list]:

@@ -89,3 +89,36 @@ def test_a_database_conflict_rejects_the_row_not_the_file(db, pole, monkeypatch)
         select(Thematic.name).where(Thematic.pole_id == pole.id, Thematic.position == 99)
     )
     assert sorted(names) == ["Numérique", "Santé"]
+
+
+class BatchedThematicImporter(ThematicImporter):
+    """The same, writing in batches: apply only adds, write_batch flushes."""
+
+    kind = "thematics-batched-toy"
+    batch_size = 2
+
+    def write_batch(self) -> None:
+        _db.session.flush()
+
+
+def test_a_database_conflict_in_a_batch_rejects_the_row_not_the_batch(db, pole, monkeypatch):
+    monkeypatch.setitem(base.REGISTRY, "thematics-batched-toy", BatchedThematicImporter)
+    report = run_import(
+        "thematics-batched-toy",
+        pole,
+        "nom\nNumérique\nCommunication\nSanté\nCulture\nSport\n".encode(),
+        commit=True,
+        skip_invalid=True,
+    )
+    assert [(i.line, i.action) for i in report.items] == [
+        (2, "create"),
+        (3, "error"),
+        (4, "create"),
+        (5, "create"),
+        (6, "create"),
+    ]
+    assert str(report.errors[0]) == "ligne 3 : conflit avec une donnée existante (doublon)"
+    names = db.session.scalars(
+        select(Thematic.name).where(Thematic.pole_id == pole.id, Thematic.position == 99)
+    )
+    assert sorted(names) == ["Culture", "Numérique", "Santé", "Sport"]

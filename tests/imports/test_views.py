@@ -80,6 +80,9 @@ def test_upload_preview_confirm(client, admin, login_as, upload_dir):
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import.commit")).one()
     assert event.changes == {"kind": "people", "created": 2, "updated": 0, "rejected": 1}
     assert (event.actor_id, event.pole_id) == (admin.id, admin.pole_id)
+    created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.create")).all()
+    assert {(e.actor_id, e.pole_id, e.target_type) for e in created} == {(admin.id, admin.pole_id, "Person")}
+    assert len(created) == 2
     # The token is single use.
     again = post(client, "/imports/confirm", data={"token": token, "kind": "people", "skip_invalid": "y"})
     assert again.status_code == 400 and "plus disponible" in again.text
