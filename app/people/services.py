@@ -210,9 +210,11 @@ class PersonBatch:
         if self._new and db.session.get_bind().dialect.name == "sqlite":
             # SQLite cannot return the ids of a many-row INSERT in a guaranteed order, so the
             # ORM would insert row by row: give the ids SQLite would give (the table has no
-            # AUTOINCREMENT: max + 1…). This transaction holds the write lock, or takes it
-            # with this INSERT, which fails if another one wrote since it read the max; a
-            # clash is an IntegrityError, which the import replays row by row.
+            # AUTOINCREMENT: max + 1…). A web import's transaction holds the write lock from
+            # its start (BEGIN IMMEDIATE); elsewhere the INSERT takes it, and fails with
+            # "database is locked" — the whole import is rolled back — if another connection
+            # wrote since this one read the max. A clash with persons of this very session
+            # not flushed yet is an IntegrityError, which the import replays row by row.
             with db.session.no_autoflush:
                 last = db.session.scalar(select(func.max(Person.id)).execution_options(all_poles=True))
             for offset, person in enumerate(self._new, start=(last or 0) + 1):
