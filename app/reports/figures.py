@@ -345,9 +345,10 @@ def ensure_fresh(
         seconds = current_app.config.get("PRECOMPUTED_FIGURES_BUDGET_SECONDS", 1.0)
     if seconds is None:
         seconds = float("inf")
-    pairs = sorted((month, pole_id) for pole_id, pole_months in stale.items() for month in pole_months)
+    # Pole by pole: a report reading several poles uses the figures of every pole made whole.
+    pairs = sorted((pole_id, month) for pole_id, pole_months in stale.items() for month in pole_months)
     chosen: dict[int, list[str]] = defaultdict(list)
-    for month, pole_id in pairs[:budget]:
+    for pole_id, month in pairs[:budget]:
         chosen[pole_id].append(month)
     started = time.monotonic()
     done = 0
@@ -378,6 +379,17 @@ def ensure_fresh(
         current_app.logger.info("monthly figures not refreshed (locked): reading the records")
         return False
     return done == len(pairs)
+
+
+def fresh_poles(pole_ids: list[int], months: list[str]) -> set[int]:
+    """The poles of `pole_ids` whose figures for `months` are all current, after recomputing
+    what the request's budget allows (the others are read from the records)."""
+    if not months or ensure_fresh(pole_ids, months):
+        return set(pole_ids)
+    if not current_app.config.get("PRECOMPUTED_FIGURES", True):
+        return set()
+    stale = _stale_months(pole_ids, months)
+    return {pole_id for pole_id in pole_ids if pole_id not in stale}
 
 
 def keep() -> None:
@@ -593,6 +605,7 @@ __all__ = [
     "cached_participants",
     "cached_session_counts",
     "ensure_fresh",
+    "fresh_poles",
     "keep",
     "member_counts",
     "present_persons",

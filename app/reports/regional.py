@@ -65,11 +65,17 @@ def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int
     ):
         raw[pole_id]["referrals"] = int(count)
     # Séances and attendance: closed months from the precomputed monthly figures, the rest
-    # (the current month) from the records (app.reports.figures).
-    split = figures.split_for(pole_ids, period)
+    # (the current month) from the records (app.reports.figures); a pole whose figures could
+    # not all be made current in this request is read from the records for the whole period.
+    split = figures.split_period(period)
+    fresh = figures.fresh_poles(pole_ids, split.months)
+    cached_ids = [pole_id for pole_id in pole_ids if pole_id in fresh]
+    raw_ids = [pole_id for pole_id in pole_ids if pole_id not in fresh]
+    plans = [(cached_ids, split.months, split.rest), (raw_ids, [], [period])]
+    plans = [(ids, months, rest) for ids, months, rest in plans if ids]
     counts = figures.add_counts(
-        figures.cached_session_counts(pole_ids, split.months),
-        *(figures.session_counts(pole_ids, part) for part in split.rest),
+        *(figures.cached_session_counts(ids, months) for ids, months, _rest in plans),
+        *(figures.session_counts(ids, part) for ids, _months, rest in plans for part in rest),
     )
     for pole_id, by_kind in counts.items():
         for values in by_kind.values():
@@ -77,9 +83,8 @@ def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int
             raw[pole_id]["minutes"] += values["minutes"]
             for status in figures.STATUSES:
                 raw[pole_id][f"attendance_{status}"] += values[status]
-    sources = [figures.present_persons(pole_ids, part) for part in split.rest]
-    if split.months:
-        sources.append(figures.cached_participants(pole_ids, split.months))
+    sources = [figures.present_persons(ids, part) for ids, _months, rest in plans for part in rest]
+    sources += [figures.cached_participants(ids, months) for ids, months, _rest in plans if months]
     if sources:
         present = union(*sources).subquery() if len(sources) > 1 else sources[0].subquery()
         for pole_id, persons in _rows(

@@ -300,3 +300,20 @@ def test_report_pages_query_counts_do_not_grow(
     _grow(pole, 6)
     _grow(other_pole, 3)
     assert counts() == small
+
+
+def test_regional_reads_fresh_poles_from_figures_and_the_others_from_records(
+    app, db, pole, other_pole, world, monkeypatch
+):
+    _grow(other_pole, 2)
+    first, second = sorted((pole, other_pole), key=lambda p: p.id)
+    # January to October for two poles is 20 (pole, month) pairs: only the first pole's fit.
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES_BUDGET", 10)
+    report = regional_report("2026-10")
+    assert _fresh(db, first, "2026-09") and not _fresh(db, second, "2026-09")
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES", False)
+    assert regional_report("2026-10") == report
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES", True)
+    monkeypatch.setitem(app.config, "PRECOMPUTED_FIGURES_BUDGET", 24)
+    assert regional_report("2026-10") == report
+    assert _fresh(db, second, "2026-09")
