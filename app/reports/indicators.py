@@ -35,7 +35,6 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from app.accompaniments.models import Accompaniment, StageTransition
 from app.collectives.models import Collective
 from app.core.text import fold
-from app.extensions import db
 from app.pathways.models import Stage
 from app.poles.models import Pole, Thematic
 from app.portal.models import SatisfactionResponse, SkillAssessment
@@ -72,13 +71,6 @@ def _bucket(rate: float) -> str:
         if rate < high:
             return name
     return BUCKETS[-1][0]
-
-
-def _utc_day(column):
-    """The UTC calendar date of a stored datetime, on SQLite (naive UTC text) and PostgreSQL."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column)
-    return func.date(func.timezone("UTC", column))
 
 
 def _accompanied(pole: Pole, period: Period, f: _Filters) -> dict:
