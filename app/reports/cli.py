@@ -121,7 +121,7 @@ def indicators_command(pole_slug, start, end, stage_id, fmt, output, programme, 
         )
     except ReportError as exc:
         fail(str(exc))
-    figures.keep()
+    db.session.commit()  # keeps the monthly figures recomputed on the way
     _write(formats.INDICATOR_FORMATS[fmt](result), fmt, output)
 
 
@@ -137,7 +137,7 @@ def regional_command(month, fmt, output) -> None:
         result = regional_report(month)
     except ReportError as exc:
         fail(str(exc))
-    figures.keep()
+    db.session.commit()  # keeps the monthly figures recomputed on the way
     _write(formats.REGIONAL_FORMATS[fmt](result), fmt, output)
 
 
@@ -149,10 +149,13 @@ def regional_command(month, fmt, output) -> None:
 def refresh_figures_command(pole_slug, months) -> None:
     """Recalculer les chiffres mensuels précalculés périmés (après un import massif, par exemple)."""
     poles = [_pole(pole_slug)] if pole_slug else list(db.session.scalars(select(Pole).order_by(Pole.id)))
-    try:
-        count = figures.refresh([pole.id for pole in poles], months)
-    except RuntimeError:
-        fail("des chiffres sont en cours d'écriture par un autre traitement ; réessayez dans un instant.")
+    count = 0
+    for pole in poles:
+        try:
+            count += figures.refresh(pole.id, months)
+        except RuntimeError:
+            fail("des chiffres sont en cours d'écriture par un autre traitement ; réessayez dans un instant.")
+        db.session.commit()  # pole by pole: writers wait for these locks no longer than one pole
     click.echo(f"{count} mois recalculé(s) pour {len(poles)} pôle(s).")
 
 

@@ -54,6 +54,7 @@ from app.reports.models import (
     MonthlySessionFigures,
 )
 from app.reports.periods import Period, local_today, month_key, month_period, shift_month
+from app.reports.services import _rows
 from app.sessions.models import AccompanimentSession, Attendance, session_accompaniments
 
 STATUSES = ("invited", "present", "excused", "absent")
@@ -101,10 +102,6 @@ def split_period(period: Period, today: date | None = None) -> Split:
 
 
 # --- the figures, from the records ---------------------------------------------------------
-
-
-def _rows(stmt) -> list:
-    return db.session.execute(stmt.execution_options(all_poles=True)).all()
 
 
 def _utc_day(column):
@@ -256,9 +253,9 @@ def _stale_months(pole_ids: list[int], months: list[str]) -> dict[int, list[str]
     return stale
 
 
-def _upsert(rows: list[dict], bump: bool):
+def _upsert(rows: list[dict], bump: bool, session: Session | None = None):
     """INSERT state rows; on conflict bump the version (writers) or do nothing (readers)."""
-    dialect = db.session.get_bind().dialect.name
+    dialect = (session or db.session).get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(MonthlyFigureState).values(rows)
     if bump:
         return stmt.on_conflict_do_update(
@@ -319,19 +316,16 @@ def _recompute(pole_id: int, month: str, zone: str) -> None:
     )
 
 
-def ensure_fresh(
-    pole_ids: list[int], months: list[str], budget: int | None = None, seconds: float | None = -1.0
-) -> bool:
+def ensure_fresh(pole_ids: list[int], months: list[str]) -> bool:
     """Make the figures of `months` current for `pole_ids`; False when some are not (then read
     those months from the records): a writer holds them, SQLite's write lock is taken, or more
-    (pole, month) pairs are stale than `budget` (config PRECOMPUTED_FIGURES_BUDGET) or than it
-    can recompute in PRECOMPUTED_FIGURES_BUDGET_SECONDS: a request then recomputes only that
-    many, oldest first, so that a cold start (after an import or on a new installation)
-    spreads over a few requests instead of stalling one; `flask report refresh-figures` does
-    them all at once.
+    (pole, month) pairs are stale than the request may recompute — PRECOMPUTED_FIGURES_BUDGET
+    of them, none started after PRECOMPUTED_FIGURES_BUDGET_SECONDS, pole by pole — so that a
+    cold start (after an import or on a new installation) spreads over a few requests instead
+    of stalling one; `flask report refresh-figures` does them all at once.
 
     The recomputed figures are written in the caller's transaction (in a savepoint): the report
-    views and commands commit it (`keep`); a caller that rolls back simply loses them."""
+    views and commands commit it; a caller that rolls back simply loses them."""
     if not months or not pole_ids:
         return True
     if not current_app.config.get("PRECOMPUTED_FIGURES", True):
@@ -339,31 +333,39 @@ def ensure_fresh(
     stale = _stale_months(pole_ids, months)
     if not stale:
         return True
-    if budget is None:
-        budget = current_app.config.get("PRECOMPUTED_FIGURES_BUDGET", 24)
-    if seconds is not None and seconds < 0:
-        seconds = current_app.config.get("PRECOMPUTED_FIGURES_BUDGET_SECONDS", 1.0)
-    if seconds is None:
-        seconds = float("inf")
-    # Pole by pole: a report reading several poles uses the figures of every pole made whole.
+    config = current_app.config
+    return _refresh(
+        stale,
+        config.get("PRECOMPUTED_FIGURES_BUDGET", 24),
+        config.get("PRECOMPUTED_FIGURES_BUDGET_SECONDS", 1.0),
+    )
+
+
+def _refresh(stale: dict[int, list[str]], budget: float, seconds: float) -> bool:
+    """Recompute `stale` ({pole_id: [months]}), pole by pole (a report reading several poles
+    uses the figures of every pole made whole), within `budget` months and `seconds`; whether
+    all of them were."""
     pairs = sorted((pole_id, month) for pole_id, pole_months in stale.items() for month in pole_months)
     chosen: dict[int, list[str]] = defaultdict(list)
-    for pole_id, month in pairs[:budget]:
+    for pole_id, month in pairs[: int(min(budget, len(pairs)))]:
         chosen[pole_id].append(month)
     started = time.monotonic()
     done = 0
+
+    def out_of_time() -> bool:  # at least one month per call, whatever the clock says
+        return done > 0 and time.monotonic() - started >= seconds
+
     try:
         with db.session.begin_nested():
-            for pole_id in sorted(chosen):
-                if done and time.monotonic() - started >= seconds:
+            for pole_id, needed in sorted(chosen.items()):
+                if out_of_time():
                     break
                 zone = _pole_zone(pole_id)
-                needed = sorted(chosen[pole_id])
                 state_rows = [{"pole_id": pole_id, "month": m, "version": 0} for m in [POLE_WIDE, *needed]]
                 db.session.execute(_upsert(state_rows, bump=False))
                 epoch = _locked_version(pole_id, POLE_WIDE, share=True)
                 for month in needed:
-                    if done and time.monotonic() - started >= seconds:
+                    if out_of_time():
                         break
                     version = _locked_version(pole_id, month, share=False)
                     _recompute(pole_id, month, zone)
@@ -392,11 +394,6 @@ def fresh_poles(pole_ids: list[int], months: list[str]) -> set[int]:
     return {pole_id for pole_id in pole_ids if pole_id not in stale}
 
 
-def keep() -> None:
-    """Commit the figures recomputed while a report was read (report views and commands)."""
-    db.session.commit()
-
-
 def split_for(pole_ids: list[int], period: Period, *, filtered: bool = False) -> Split:
     """How to read `period`: the closed months from the monthly figures (made fresh first), the
     rest from the records; everything from the records when the report is filtered (figures
@@ -409,19 +406,15 @@ def split_for(pole_ids: list[int], period: Period, *, filtered: bool = False) ->
     return split
 
 
-def refresh(pole_ids: list[int], months: int = 24) -> int:
-    """Recompute the stale figures of the last `months` closed months of each pole (CLI)."""
-    count = 0
-    for pole_id in pole_ids:
-        zone = _pole_zone(pole_id)
-        today = local_today(zone)
-        keys = [month_key(*shift_month(today.year, today.month, -back)) for back in range(months, 0, -1)]
-        stale = _stale_months([pole_id], keys).get(pole_id, [])
-        if stale and not ensure_fresh([pole_id], stale, budget=len(stale), seconds=None):
-            raise RuntimeError("monthly figures locked by a writer")
-        keep()
-        count += len(stale)
-    return count
+def refresh(pole_id: int, months: int = 24) -> int:
+    """Recompute every stale figure of the pole's last `months` closed months, whatever it
+    takes (CLI); how many months that was. The caller commits."""
+    today = local_today(_pole_zone(pole_id))
+    keys = [month_key(*shift_month(today.year, today.month, -back)) for back in range(months, 0, -1)]
+    stale = _stale_months([pole_id], keys)
+    if stale and not _refresh(stale, budget=float("inf"), seconds=float("inf")):
+        raise RuntimeError("monthly figures locked by a writer")
+    return len(stale.get(pole_id, []))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -500,6 +493,7 @@ def _old_and_new(obj, name: str) -> list:
 
 
 def _session_months(session: Session, sessions: Iterable[AccompanimentSession]) -> set[tuple[int, str]]:
+    """The (pole, month) of each séance, before and after its pending change of date."""
     found = set()
     for record in sessions:
         if record.pole_id is None:
@@ -507,19 +501,17 @@ def _session_months(session: Session, sessions: Iterable[AccompanimentSession]) 
         zone = _pole_zone(record.pole_id, session)
         for moment in _old_and_new(record, "starts_at"):
             found.add((record.pole_id, month_of(moment, zone)))
-        for pole_id in _old_and_new(record, "pole_id"):
-            if pole_id != record.pole_id:
-                found.add((pole_id, POLE_WIDE))
     return found
 
 
 @event.listens_for(Session, "before_flush")
 def _collect_changes(session: Session, _context, _instances) -> None:
     touched = _touched(session)
+    records: set[AccompanimentSession] = set()  # séances whose month(s) the flush touches
     with session.no_autoflush:
         for obj in (*session.new, *session.dirty, *session.deleted):
             if isinstance(obj, AccompanimentSession):
-                touched |= _session_months(session, [obj])
+                records.add(obj)
             elif isinstance(obj, Attendance):
                 record = (
                     obj.session
@@ -527,7 +519,7 @@ def _collect_changes(session: Session, _context, _instances) -> None:
                     else session.get(AccompanimentSession, obj.session_id)
                 )
                 if record is not None:
-                    touched |= _session_months(session, [record])
+                    records.add(record)
             elif isinstance(obj, Membership | Collective | Person) and obj.pole_id is not None:
                 if isinstance(obj, Membership) or obj in session.deleted:
                     touched.add((obj.pole_id, POLE_WIDE))
@@ -541,6 +533,7 @@ def _collect_changes(session: Session, _context, _instances) -> None:
                 and attributes.get_history(obj, "timezone").has_changes()
             ):
                 touched.add((obj.id, POLE_WIDE))
+        touched |= _session_months(session, records)
 
 
 @event.listens_for(Session, "after_flush")
@@ -552,12 +545,7 @@ def _bump_after_flush(session: Session, _context) -> None:
 
 def _bump(session: Session, touched: set[tuple[int, str]]) -> None:
     rows = [{"pole_id": p, "month": m, "version": 1} for p, m in sorted(touched)]
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(MonthlyFigureState).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["pole_id", "month"], set_={"version": MonthlyFigureState.version + 1}
-    )
-    session.connection().execute(stmt)
+    session.connection().execute(_upsert(rows, bump=True, session=session))
 
 
 def _bump_all_poles(session: Session) -> None:
@@ -596,21 +584,3 @@ def _bulk_changes(state: ORMExecuteState) -> None:
         _bump_all_poles(session)
     else:
         _bump(session, {(p, POLE_WIDE) for p in poles})
-
-
-__all__ = [
-    "Split",
-    "add_counts",
-    "cached_member_counts",
-    "cached_participants",
-    "cached_session_counts",
-    "ensure_fresh",
-    "fresh_poles",
-    "keep",
-    "member_counts",
-    "present_persons",
-    "refresh",
-    "session_counts",
-    "split_for",
-    "split_period",
-]

@@ -19,7 +19,7 @@ from app.portal.models import SatisfactionResponse
 from app.referrals.models import Referral
 from app.reports import figures
 from app.reports.periods import Period, month_key, month_period, parse_month
-from app.reports.services import SMALL_COUNT, ratio
+from app.reports.services import SMALL_COUNT, _rows, ratio
 from app.requests.models import Request
 
 # Figures that count persons (or records each standing for one beneficiary): masked under 3.
@@ -43,10 +43,6 @@ FIGURES = (
     "satisfaction_responses",
     "satisfaction_mean",
 )
-
-
-def _rows(stmt) -> list:
-    return db.session.execute(stmt.execution_options(all_poles=True)).all()
 
 
 def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int]]:

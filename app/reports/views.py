@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.core.audit import record_audit
 from app.core.permissions import REGIONAL, roles_required, staff_required
 from app.extensions import db
-from app.reports import bp, exports, figures, formats
+from app.reports import bp, exports, formats
 from app.reports.forms import IndicatorsForm, MonthlyForm, RegionalForm
 from app.reports.indicators import funder_indicators
 from app.reports.periods import (
@@ -136,7 +136,7 @@ def indicators():
     except ReportError as exc:
         _mark_field(form, exc)
         return _error_response(fmt, str(exc), "reports/indicators.html", form=form, result=None)
-    figures.keep()  # the monthly figures recomputed on the way
+    db.session.commit()  # keeps the monthly figures recomputed on the way
     form.start.data, form.end.data = result["start"], result["end"]
     args = {
         "start": result["start"],
@@ -176,7 +176,7 @@ def regional():
     except ReportError as exc:
         _mark_field(form, exc)
         return _error_response(fmt, str(exc), "reports/regional.html", form=form, result=None)
-    figures.keep()  # the monthly figures recomputed on the way
+    db.session.commit()  # keeps the monthly figures recomputed on the way
     month = result["month"]
     if fmt == "html":
         year, number = parse_month(month)
