@@ -99,39 +99,52 @@ def find_likely_duplicates(
     return found
 
 
+EMAIL_TAKEN = "Une personne du pôle a déjà cette adresse e-mail."
+
+
+def _creation_journal(data: dict[str, Any]) -> dict[str, Any]:
+    """What `person.create` records: the values given, free-text notes left out."""
+    return {k: v for k, v in data.items() if v is not None and k != "notes"}
+
+
+def _editable(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable on a person: {', '.join(sorted(unknown))}")
+    return _clean(data)
+
+
+def _update_journal(changes: dict[str, Any]) -> dict[str, Any]:
+    """What `person.update` records: the changes, free-text notes masked."""
+    if "notes" in changes:
+        changes["notes"] = ["…", "…"]  # free text stays out of the journal
+    return changes
+
+
 def create_person(pole: Pole, **data: Any) -> Person:
     """Create a person of `pole` from model field values (first_name, last_name, email…)."""
     data = _clean(data)
     if email_taken(pole, data.get("email")):
-        raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
+        raise PersonError(EMAIL_TAKEN)
     person = Person(pole_id=pole.id, **data)
     refresh_search_text(person)
     db.session.add(person)
     db.session.flush()
-    record_audit(
-        "person.create",
-        person,
-        {k: v for k, v in data.items() if v is not None and k != "notes"},
-    )
+    record_audit("person.create", person, _creation_journal(data))
     return person
 
 
 def update_person(person: Person, **data: Any) -> dict[str, Any]:
     """Update a person; returns the changed fields ({field: [old, new]}), audited."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable on a person: {', '.join(sorted(unknown))}")
-    data = _clean(data)
+    data = _editable(data)
     pole = db.session.get(Pole, person.pole_id)
     if email_taken(pole, data.get("email"), exclude=person):
-        raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
+        raise PersonError(EMAIL_TAKEN)
     changes = diff_fields(person, data)
     if changes:
         refresh_search_text(person)
         db.session.flush()
-        if "notes" in changes:
-            changes["notes"] = ["…", "…"]  # free text stays out of the journal
-        record_audit("person.update", person, changes)
+        record_audit("person.update", person, _update_journal(changes))
     return changes
 
 
@@ -174,7 +187,7 @@ class PersonBatch:
         """As `create_person`, the INSERT and the audit event deferred to `flush()`."""
         data = _clean(data)
         if self._taken(data.get("email")):
-            raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
+            raise PersonError(EMAIL_TAKEN)
         # Every editable column set (None when absent, as an omitted column would be): the
         # persons then share one INSERT shape, which the ORM batches into a few statements.
         person = Person(pole_id=self.pole.id, **{**dict.fromkeys(EDITABLE_FIELDS), **data})
@@ -182,27 +195,20 @@ class PersonBatch:
         db.session.add(person)
         self._new.append(person)
         self._own(person)
-        self._audits.append(
-            ("person.create", person, {k: v for k, v in data.items() if v is not None and k != "notes"})
-        )
+        self._audits.append(("person.create", person, _creation_journal(data)))
         return person
 
     def update(self, person: Person, **data: Any) -> dict[str, Any]:
         """As `update_person`, the UPDATE and the audit event deferred to `flush()`."""
-        unknown = set(data) - set(EDITABLE_FIELDS)
-        if unknown:
-            raise TypeError(f"not editable on a person: {', '.join(sorted(unknown))}")
-        data = _clean(data)
+        data = _editable(data)
         if self._taken(data.get("email"), exclude=person):
-            raise PersonError("Une personne du pôle a déjà cette adresse e-mail.")
+            raise PersonError(EMAIL_TAKEN)
         old_email = person.email
         changes = diff_fields(person, data)
         if changes:
             refresh_search_text(person)
             self._own(person, old_email)
-            if "notes" in changes:
-                changes["notes"] = ["…", "…"]  # free text stays out of the journal
-            self._audits.append(("person.update", person, changes))
+            self._audits.append(("person.update", person, _update_journal(changes)))
         return changes
 
     def flush(self) -> None:
