@@ -147,7 +147,7 @@ def _register_domains(app: Flask) -> None:
         cli = domain_module(domain, "cli")
         if cli is not None and hasattr(cli, "register"):
             cli.register(app)
-    from app.core import audit  # noqa: F401  (model registration)
+    from app.core import audit, links  # noqa: F401  (model registration)
 
 
 def _register_error_handlers(app: Flask) -> None:
