@@ -278,7 +278,11 @@ def attendance(session_id: int):
     session = _load_session(session_id)
     pole = _pole()
     if request.method == "POST":
-        rows = _rows_from_request()
+        if request.form.get("all_present"):
+            # « Tout le monde présent »: one tap marks every attendee present (no JavaScript).
+            rows = OrderedDict((a.person_id, "present") for a in session.attendances)
+        else:
+            rows = _rows_from_request()
         if request.form.get("add_person"):
             person_id = _int_or_none(request.form["add_person"])
             if person_id:
@@ -302,6 +306,7 @@ def attendance(session_id: int):
         rows=[(a.person, a.status) for a in attendances],
         q=q,
         search_results=results,
+        is_future=session.starts_at > utcnow(),
     )
 
 
