@@ -86,7 +86,9 @@ def test_log_collective_workshop_mark_absent_see_regularity(page, seed):
     act(lambda: page.get_by_role("button", name="Préremplir les participants").click())
     page.wait_for_load_state()
     assert page.get_by_label("Chloé Dantec : Présent·e").is_checked()
-    act(lambda: page.get_by_label("Bruno Carré : Absent·e").check())
+    # the segmented button a thumb taps is the radio's label
+    act(lambda: page.get_by_role("radiogroup", name="Bruno Carré").get_by_text("Absent·e").click())
+    assert page.get_by_label("Bruno Carré : Absent·e").is_checked()
     act(lambda: page.get_by_role("button", name="Enregistrer la séance").click())
     page.wait_for_url("**/sessions/*")
     assert interactions < 10
