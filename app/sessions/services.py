@@ -19,8 +19,8 @@ from app.collectives.models import Collective, Membership
 from app.core.audit import diff_fields, record_audit
 from app.core.models import utcnow
 from app.core.permissions import HOLDER, STAFF
-from app.core.text import like_pattern
 from app.extensions import db
+from app.people import services as people_services
 from app.people.models import Person
 from app.people.services import create_person
 from app.poles.models import FundingProgramme, Pole, Thematic
@@ -146,17 +146,8 @@ def persons_by_id(pole: Pole, ids) -> dict[int, Person]:
 
 
 def search_persons(pole: Pole, query: str, exclude_ids=(), limit: int = 10) -> list[Person]:
-    query = (query or "").strip()
-    if len(query) < 2:
-        return []
-    stmt = select(Person).where(
-        Person.pole_id == pole.id,
-        Person.anonymized_at.is_(None),
-        Person.search_text.like(like_pattern(query), escape="\\"),
-    )
-    if exclude_ids:
-        stmt = stmt.where(Person.id.not_in(list(exclude_ids)))
-    return list(db.session.scalars(stmt.order_by(Person.last_name, Person.first_name).limit(limit)))
+    """The person picker of the séance and attendance forms (the shared people search)."""
+    return people_services.search_persons(pole, query, exclude_ids=exclude_ids, limit=limit)
 
 
 def _check_statuses(statuses: dict[int, str]) -> None:
