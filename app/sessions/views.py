@@ -166,6 +166,8 @@ def _session_form_page(session: AccompanimentSession | None):
     starts_at = _form_starts_at(form, pole)
     default = services.default_status(starts_at)
     action = request.form.get("action", "save")
+    if action == "enter":  # Enter in a field: search if a person is being searched, else save
+        action = "search" if request.form.get("person_q", "").strip() else "save"
     if request.form.get("add_person"):
         action = "add"
         person_id = _int_or_none(request.form["add_person"])
@@ -215,10 +217,10 @@ def _session_form_page(session: AccompanimentSession | None):
                 db.session.commit()
                 flash(message, "success")
                 return redirect(url_for("sessions.detail", session_id=session.id))
-    return _render_form(form, session, rows, search_results, form_error)
+    return _render_form(form, session, rows, search_results, form_error, searched=action == "search")
 
 
-def _render_form(form, session, rows, search_results, form_error):
+def _render_form(form, session, rows, search_results, form_error, searched=False):
     pole = _pole()
     return render_template(
         "sessions/form.html",
@@ -228,6 +230,7 @@ def _render_form(form, session, rows, search_results, form_error):
         search_results=search_results,
         person_q=request.form.get("person_q", ""),
         form_error=form_error,
+        searched=searched,
     )
 
 
