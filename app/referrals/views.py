@@ -147,7 +147,7 @@ class Prefill:
     @property
     def label(self) -> str:
         if self.accompaniment is not None:
-            return f"{self.accompaniment.title} — {self.accompaniment.beneficiary_label}"
+            return self.accompaniment.label
         return self.person.full_name if self.person is not None else self.collective.name
 
     @property
@@ -164,7 +164,7 @@ def _fill_beneficiary_choices(form: ReferralForm) -> None:
         .options(joinedload(Accompaniment.person), joinedload(Accompaniment.collective))
         .order_by(Accompaniment.title)
     ).all()
-    form.accompaniment_id.choices = empty + [(a.id, f"{a.title} — {a.beneficiary_label}") for a in dossiers]
+    form.accompaniment_id.choices = empty + [(a.id, a.label) for a in dossiers]
     persons = db.session.execute(
         select(Person.id, Person.last_name, Person.first_name)
         .where(Person.archived.is_(False), Person.anonymized_at.is_(None))

@@ -136,6 +136,20 @@ def prefill_persons(accompaniments: list[Accompaniment], on: date) -> list[Perso
     )
 
 
+def collective_members(collective_id: int, on: date) -> list[Person]:
+    """The collective's members on `on` (pole-scoped query)."""
+    members = select(Membership.person_id).where(
+        Membership.collective_id == collective_id,
+        or_(Membership.joined_on.is_(None), Membership.joined_on <= on),
+        or_(Membership.left_on.is_(None), Membership.left_on > on),
+    )
+    return list(
+        db.session.scalars(
+            select(Person).where(Person.id.in_(members), Person.anonymized_at.is_(None)).order_by(Person.id)
+        )
+    )
+
+
 def persons_by_id(pole: Pole, ids) -> dict[int, Person]:
     """Persons of `pole` with these ids, in one query."""
     ids = {int(i) for i in ids}
@@ -477,6 +491,20 @@ def collective_sessions(collective: Collective, before: datetime):
         )
     )
     return union(direct, via_dossiers).subquery()
+
+
+def recent_collective_sessions(collective: Collective, limit: int = 10) -> list[AccompanimentSession]:
+    """The collective's latest séances (past and the next ones), newest first."""
+    far = utcnow() + timedelta(days=3650)
+    ids = collective_sessions(collective, far)
+    return list(
+        db.session.scalars(
+            select(AccompanimentSession)
+            .where(AccompanimentSession.id.in_(select(ids.c.id)))
+            .order_by(AccompanimentSession.starts_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def regularity_for_collective(collective: Collective, now: datetime | None = None) -> Regularity:

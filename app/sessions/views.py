@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
@@ -105,15 +105,19 @@ def _int_or_none(value) -> int | None:
 def _initial_data(session: AccompanimentSession | None, pole: Pole) -> dict:
     if session is None:
         now_local = services.to_local(pole, utcnow())
+        dossiers = _dossiers_from_args()
+        kind = request.args.get("kind")
+        if kind not in KINDS:
+            kind = "workshop" if any(a.collective_id for a in dossiers) else "individual"
+        thematic_ids = list(dict.fromkeys(t.id for a in dossiers for t in a.thematics))
         return {
-            "kind": request.args.get("kind") if request.args.get("kind") in KINDS else "individual",
+            "kind": kind,
             "day": now_local.date(),
             "start_time": now_local.replace(minute=0, second=0, microsecond=0).time(),
             "duration_minutes": 60,
             "advisors": [current_user.id],
-            "accompaniments": [
-                i for i in (_int_or_none(v) for v in request.args.getlist("accompaniment")) if i
-            ],
+            "accompaniments": [a.id for a in dossiers],
+            "thematics": thematic_ids,
         }
     local = services.to_local(pole, session.starts_at)
     data = {k: getattr(session, k) for k in services.SCALAR_FIELDS if k != "starts_at"}
@@ -125,6 +129,44 @@ def _initial_data(session: AccompanimentSession | None, pole: Pole) -> dict:
         thematics=[t.id for t in session.thematics],
     )
     return data
+
+
+def _dossiers_from_args() -> list[Accompaniment]:
+    """The dossiers a shortcut names: `accompaniment=<id>` (repeatable), or the open dossiers of
+    `person=<id>` or `collective=<id>` (pole-scoped: another pole's ids find nothing)."""
+    ids = [i for i in (_int_or_none(v) for v in request.args.getlist("accompaniment")) if i]
+    person_id = _int_or_none(request.args.get("person"))
+    collective_id = _int_or_none(request.args.get("collective"))
+    conditions = []
+    if ids:
+        conditions.append(Accompaniment.id.in_(ids))
+    for column, value in ((Accompaniment.person_id, person_id), (Accompaniment.collective_id, collective_id)):
+        if value:
+            conditions.append(and_(column == value, Accompaniment.status.in_(("active", "suspended"))))
+    if not conditions:
+        return []
+    return list(
+        db.session.scalars(select(Accompaniment).where(or_(*conditions)).order_by(Accompaniment.id))
+    )
+
+
+def _prefilled_people(pole: Pole, form: SessionForm) -> list[Person]:
+    """Participants of a new séance opened from a shortcut: the dossiers' beneficiaries (members
+    for a collective), plus the person or the collective's members named in the query string."""
+    on = form.day.data or _local_today(pole)
+    people = {}
+    if form.accompaniments.data:
+        accs = db.session.scalars(
+            select(Accompaniment).where(Accompaniment.id.in_(form.accompaniments.data))
+        ).all()
+        people.update((p.id, p) for p in services.prefill_persons(accs, on))
+    person_id = _int_or_none(request.args.get("person"))
+    if person_id:
+        people.update(services.persons_by_id(pole, [person_id]))
+    collective_id = _int_or_none(request.args.get("collective"))
+    if collective_id:
+        people.update((p.id, p) for p in services.collective_members(collective_id, on))
+    return sorted(people.values(), key=lambda p: (p.last_name.lower(), p.first_name.lower()))
 
 
 def _form_starts_at(form: SessionForm, pole: Pole) -> datetime | None:
@@ -153,12 +195,8 @@ def _session_form_page(session: AccompanimentSession | None):
             )
         else:
             rows = OrderedDict()
-            if form.accompaniments.data:
-                accs = db.session.scalars(
-                    select(Accompaniment).where(Accompaniment.id.in_(form.accompaniments.data))
-                ).all()
-                for person in services.prefill_persons(accs, form.day.data):
-                    rows[person.id] = services.default_status(_form_starts_at(form, pole))
+            for person in _prefilled_people(pole, form):
+                rows[person.id] = services.default_status(_form_starts_at(form, pole))
         return _render_form(form, session, rows, search_results, form_error)
 
     form = SessionForm(pole, **linked)
@@ -426,6 +464,10 @@ def regularity_context(collective: Collective) -> dict:
     return {"regularity": services.regularity_for_collective(collective)}
 
 
+def collective_sessions_context(collective: Collective) -> dict:
+    return {"collective": collective, "sessions": services.recent_collective_sessions(collective)}
+
+
 def person_attendance_context(person: Person) -> dict:
     return {
         "person": person,
@@ -668,5 +710,6 @@ def _register_public_routes(state):
     )
 
 
+register_section("collective", "sessions/_collective_sessions.html", collective_sessions_context, order=25)
 register_section("collective", "sessions/_regularity_section.html", regularity_context, order=30)
 register_section("person", "sessions/_person_attendance_section.html", person_attendance_context, order=40)

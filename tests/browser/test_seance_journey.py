@@ -1,5 +1,6 @@
 """An advisor logs a collective workshop in a few interactions and sees the regularity change."""
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -79,9 +80,9 @@ def test_log_collective_workshop_mark_absent_see_regularity(page, seed):
     act(lambda: page.get_by_label("Intitulé").fill("Atelier gouvernance partagée"))
     act(lambda: page.get_by_label("Date").fill(yesterday.isoformat()))
     act(
-        lambda: page.get_by_label("Dossiers concernés").select_option(
-            label="Tiers-lieu La Gare — Ouvrir le tiers-lieu"
-        )
+        lambda: page.get_by_role("group", name="Dossiers concernés")
+        .get_by_role("checkbox", name=re.compile(r"^Ouvrir le tiers-lieu — Tiers-lieu La Gare — n° \d+$"))
+        .check()
     )
     act(lambda: page.get_by_role("button", name="Préremplir les participants").click())
     page.wait_for_load_state()
