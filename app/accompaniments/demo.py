@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.accompaniments.services import change_status, create_accompaniment, move_to_stage
 from app.collectives.models import Collective
+from app.core.formatting import elides
 from app.core.text import search_text
 from app.extensions import db
 from app.pathways.models import PathwayTemplate
@@ -118,7 +119,7 @@ def seed(ctx) -> None:
             new_person["email"] = None
         started_on = min(ctx.today, req.received_on + timedelta(days=rng.randint(3, 20)))
         label = req.contact_text or (req.person.full_name if req.person else req.collective.name)
-        data = _dossier_fields(ctx, template, f"Projet de {label}")
+        data = _dossier_fields(ctx, template, f"Projet d'{label}" if elides(label) else f"Projet de {label}")
         data["started_on"] = started_on
         acc = open_accompaniment(req, data, by=data["referent"], new_person=new_person)
         if new_person is not None:

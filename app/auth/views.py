@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -401,5 +402,5 @@ def end_sessions():
     if ended:
         record_audit("user.sessions_ended", current_user, {"count": ended})
     db.session.commit()
-    flash(_("%(n)d session(s) fermée(s).", n=ended), "success")
+    flash(ngettext("%(num)d session fermée.", "%(num)d sessions fermées.", ended), "success")
     return redirect(url_for("auth.sessions"))

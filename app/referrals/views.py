@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -182,7 +183,9 @@ def _partner_choices(thematic_ids: list[int]) -> list[tuple]:
     for structure, shared in services.rank_partners(current_user.pole_id, thematic_ids):
         label = structure.name
         if shared:
-            label += " " + _("(%(n)d thématique(s) en commun)", n=shared)
+            label += " " + ngettext(
+                "(%(num)d thématique en commun)", "(%(num)d thématiques en commun)", shared
+            )
         choices.append((structure.id, label))
     return choices
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.accompaniments.models import Accompaniment
 from app.collectives.models import Collective, Membership
+from app.core.formatting import elides
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import create_person
@@ -167,7 +168,7 @@ def _ensure_people(ctx) -> tuple[list[Person], list[Collective], list[Accompanim
                 Accompaniment(
                     pole_id=ctx.pole.id,
                     person_id=person.id,
-                    title=f"Projet de {person.first_name} {person.last_name}",
+                    title=("Projet d'" if elides(person.first_name) else "Projet de ") + person.full_name,
                     status="active",
                     started_on=start + timedelta(days=rng.randint(0, 120)),
                     referent_id=rng.choice(ctx.advisors).id,

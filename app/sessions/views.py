@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -227,7 +227,14 @@ def _session_form_page(session: AccompanimentSession | None):
         if not accs:
             form_error = _("Choisissez d'abord un ou plusieurs dossiers.")
         else:
-            flash(_("%(n)d participant·e(s) ajouté·e(s) depuis les dossiers.", n=added), "info")
+            flash(
+                ngettext(
+                    "%(num)d participant·e ajouté·e depuis les dossiers.",
+                    "%(num)d participant·es ajouté·es depuis les dossiers.",
+                    added,
+                ),
+                "info",
+            )
     elif action == "search":
         search_results = services.search_persons(
             pole, request.form.get("person_q", ""), exclude_ids=rows.keys()
@@ -387,7 +394,6 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
     advisors = services.advisor_names(ids)
     detail_url = url_builder("sessions.detail", "session_id")
     kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
-    present, invited = _("%(n)d présent·e(s)"), _("%(n)d invité·e(s)")  # formatted below
     now = utcnow()
     days: OrderedDict[date, list[AgendaEntry]] = OrderedDict()
     for row in rows:
@@ -401,9 +407,11 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
                 title=row.title,
                 kind=kinds[row.kind],
                 advisors=", ".join(advisors[row.id]),
-                attendance=present % {"n": count["present"]}
+                attendance=ngettext("%(num)d présent·e", "%(num)d présent·es", count["present"])
                 if past
-                else invited % {"n": count["invited"] + count["excused"]},
+                else ngettext(
+                    "%(num)d invité·e", "%(num)d invité·es", count["invited"] + count["excused"]
+                ),
                 to_fill=past and count["invited"] > 0,
                 public=not past and row.is_public,
             )

@@ -94,7 +94,7 @@ def test_log_collective_workshop_mark_absent_see_regularity(page, seed):
     page.wait_for_url("**/sessions/*")
     assert interactions < 10
     assert "Séance enregistrée." in page.content()
-    assert "2 présent·e(s), 0 excusé·e(s), 1 absent·e(s)" in page.content()
+    assert "2 présent·es" in page.content() and "1 absent·e," in page.content()
 
     page.goto(regularity_url)
     assert page.locator(f"td[data-member='{ids['bruno_id']}']").inner_text() == "50 %"

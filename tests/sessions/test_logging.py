@@ -164,7 +164,7 @@ def test_detail_page_shows_attendance(client, advisor, login_as, collective_doss
     response = client.post("/sessions/new", data=data, follow_redirects=True)
     body = response.get_data(as_text=True)
     assert "Séance enregistrée." in body
-    assert "3 présent·e(s)" in body
+    assert "3 présent·es" in body
     assert "Note interne" in body
     assert date(2026, 3, 10).strftime("%d/%m/%Y") in body
 
