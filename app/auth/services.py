@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.auth import tokens
@@ -13,6 +13,7 @@ from app.core.audit import record_audit
 from app.core.mail import send_mail
 from app.core.models import utcnow
 from app.core.permissions import REGIONAL, ROLES
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.poles.models import Pole
 
@@ -136,15 +137,12 @@ def create_user(
 
 
 def _external_url(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:  # outside a request: build from BASE_URL
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return url_for(endpoint, _external=True, **values)
+    """Kept for existing callers: every e-mailed link is built from BASE_URL, never the Host header."""
+    return absolute_url(endpoint, **values)
 
 
 def invitation_link(user: User) -> str:
-    return _external_url("auth.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
+    return absolute_url("auth.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
 
 
 def invite_user(
@@ -184,7 +182,7 @@ def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = _external_url("auth.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
+    link = absolute_url("auth.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]
     send_mail(
         user.email,
