@@ -1,7 +1,6 @@
 """Login (with its MFA step), logout, password reset, invitations and the admin's user list."""
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -26,17 +25,8 @@ from app.auth.passwords import verify_password
 from app.core.audit import record_audit
 from app.core.models import utcnow
 from app.core.permissions import admin_required
+from app.core.redirects import safe_next
 from app.extensions import db, limiter
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths are followed after login (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_limit() -> str:
@@ -92,7 +82,7 @@ def _pending_mfa_user() -> tuple[User | None, str | None]:
     if user is None or not user.active or user.session_version != pending.get("v") or not user.mfa_enabled_at:
         session.pop(MFA_PENDING, None)
         return None, None
-    return user, _safe_next(pending.get("next"))
+    return user, safe_next(pending.get("next"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -115,7 +105,7 @@ def login():
             flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        return begin_login(result.user, _safe_next(request.args.get("next")))
+        return begin_login(result.user, safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
