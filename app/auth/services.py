@@ -22,6 +22,14 @@ class AccountError(ValueError):
     pass
 
 
+class AccountExistsElsewhere(AccountError):
+    """The address has an account outside the inviting pole.
+
+    The inviting admin must not learn it (the address is someone else's business): callers
+    answer exactly as for a sent invitation; the owner of the account is told by e-mail.
+    """
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -148,7 +156,15 @@ def invitation_link(user: User) -> str:
 def invite_user(
     email: str, role: str, pole: Pole | None, *, full_name: str = "", send: bool = True
 ) -> tuple[User, str]:
-    """Create an account without password and email its invitation link (valid 72 h)."""
+    """Create an account without password and email its invitation link (valid 72 h).
+
+    Raises AccountExistsElsewhere, after e-mailing the owner, when the address already has an
+    account outside `pole`.
+    """
+    existing = find_user_by_email(email)
+    if existing is not None and (pole is None or existing.pole_id != pole.id):
+        _tell_owner_of_invitation_elsewhere(existing, pole, send=send)
+        raise AccountExistsElsewhere(f"Un compte existe déjà pour {normalise_email(email)}.")
     user = create_user(email, role, pole, full_name=full_name)
     link = invitation_link(user)
     if send:
@@ -162,6 +178,28 @@ def invite_user(
             f"{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
         )
     return user, link
+
+
+def _tell_owner_of_invitation_elsewhere(existing: User, pole: Pole | None, *, send: bool) -> None:
+    pole_name = pole.name if pole else "Passerelle"
+    # Journaled on the owner's side only: the inviting pole's journal says nothing either.
+    record_audit(
+        "user.invitation_elsewhere",
+        existing,
+        {"inviting_pole_id": pole.id if pole else None},
+        pole_id=existing.pole_id,
+    )
+    if not send:
+        return
+    send_mail(
+        existing.email,
+        f"Invitation de {pole_name} sur Passerelle",
+        f"Bonjour,\n\n{pole_name} a voulu vous ouvrir un compte Passerelle avec cette adresse, "
+        "qui a déjà un compte. Aucun nouveau compte n'a été créé.\n"
+        f"Vous pouvez vous connecter ici : {absolute_url('auth.login')}\n"
+        f"Si vous devez aussi travailler avec {pole_name}, répondez-lui directement ; "
+        "si vous ne connaissez pas ce pôle, ignorez ce message.\n",
+    )
 
 
 def reinvite_user(user: User) -> str:

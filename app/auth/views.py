@@ -303,20 +303,24 @@ def change_password():
 def users():
     form = InviteUserForm()
     if form.validate_on_submit():
+        email = services.normalise_email(form.email.data)
         try:
-            user, _link = services.invite_user(
-                form.email.data, form.role.data, current_user.pole, full_name=form.full_name.data
-            )
+            services.invite_user(email, form.role.data, current_user.pole, full_name=form.full_name.data)
+        except services.AccountExistsElsewhere:
+            pass  # answered as a sent invitation: another pole's accounts are not disclosed
         except services.AccountError as exc:
             form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
-            return redirect(url_for("auth.users"))
-    rows = db.session.scalars(
+            return render_template("auth/users.html", form=form, users=_pole_users(), role_labels=ROLE_LABELS)
+        db.session.commit()
+        flash(_("Invitation envoyée à %(email)s.", email=email), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/users.html", form=form, users=_pole_users(), role_labels=ROLE_LABELS)
+
+
+def _pole_users() -> list[User]:
+    return db.session.scalars(
         select(User).where(User.pole_id == current_user.pole_id).order_by(User.email)
     ).all()
-    return render_template("auth/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
 
 
 def _pole_user_or_404(user_id: int) -> User:

@@ -111,7 +111,7 @@ def invite_holder(person_id: int):
     person = get_or_404(Person, person_id)
     target = safe_next(request.form.get("next") or request.args.get("next")) or "/"
     try:
-        user, _link = services.invite_holder(person, current_user.pole)
+        services.invite_holder(person, current_user.pole)
     except services.PortalError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -120,7 +120,7 @@ def invite_holder(person_id: int):
     flash(
         _(
             "Invitation envoyée à %(email)s : le lien est valable 72 heures.",
-            email=user.email,
+            email=person.email,
         ),
         "success",
     )
