@@ -102,11 +102,16 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
-    # Throttling of failed logins: per IP (Flask-Limiter) and per account (database counter).
+    # Throttling of failed logins: per client address (the rate limiter's storage, shared through
+    # Redis when RATELIMIT_STORAGE_URI is redis://…) and per submitted e-mail (database table).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins allowed per client address (app.auth.views); a browser where an account
+    # logged in before (device cookie) is not stopped by its address's count for that account.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    DEVICE_COOKIE_NAME = "passerelle_device"
+    DEVICE_COOKIE_DAYS = 180
     ACCOUNT_MAX_FAILED_LOGINS = int(os.environ.get("ACCOUNT_MAX_FAILED_LOGINS", "5"))
     ACCOUNT_LOCK_MINUTES = int(os.environ.get("ACCOUNT_LOCK_MINUTES", "15"))
 
@@ -185,6 +190,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-passerelle_session"
+    DEVICE_COOKIE_NAME = "__Host-passerelle_device"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
