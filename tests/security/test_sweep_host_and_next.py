@@ -53,9 +53,20 @@ def _first_allowed_role(endpoint: str) -> str:
 # --- Host header -------------------------------------------------------------------------------
 
 
+def _carry_session_to(clients: dict, host: str) -> None:
+    """Let each logged-in client send its session cookie to `host` too (a stolen or shared cookie)."""
+    hostname = host.split(":")[0]
+    for c in clients.values():
+        cookie = c.get_cookie("passerelle_session")
+        if cookie is not None:
+            c.set_cookie("passerelle_session", cookie.value, domain=hostname)
+
+
 def test_every_route_refuses_a_foreign_host_and_writes_nothing(app, client, db):
     world = _world()
     clients = _clients(app, client, world)
+    for host in FOREIGN_HOSTS:
+        _carry_session_to(clients, host)
     problems: list[str] = []
     for rule in _rules(app) + [r for r in app.url_map.iter_rules() if r.endpoint == "static"]:
         if rule.endpoint == "static":
