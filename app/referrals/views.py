@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment
 from app.auth.models import User
-from app.auth.services import AccountError
+from app.auth.services import AccountError, AccountExistsElsewhere
 from app.collectives.models import Collective
 from app.core.pagination import paginate
 from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
@@ -443,6 +443,10 @@ def invite_partner():
             user = services.invite_partner(
                 pole, get_or_404(Structure, form.structure_id.data), form.email.data, form.full_name.data
             )
+        except AccountExistsElsewhere:  # answered as sent: another pole's accounts are not disclosed
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("referrals.invite_partner"))
         except (AccountError, services.ReferralError) as exc:
             form.email.errors = list(form.email.errors) + [str(exc)]
         else:
