@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -56,6 +57,17 @@ class ReferralForm(FlaskForm):
         description=_l("Laissez vide pour la date par défaut du pôle."),
     )
     send_now = BooleanField(_l("Envoyer maintenant au partenaire (statut « envoyée »)"))
+    referent_name = StringField(
+        _l("Nom du ou de la référent·e chez le partenaire"), validators=[Length(max=200)]
+    )
+    referent_email = EmailField(
+        _l("E-mail du ou de la référent·e"),
+        validators=[Optional(), Email(message=_l("Adresse e-mail invalide.")), Length(max=254)],
+        description=_l(
+            "Reçoit l'orientation et un lien pour y répondre sans compte. "
+            "Laissez vide pour l'e-mail de contact de la structure."
+        ),
+    )
 
 
 class StatusChangeForm(FlaskForm):
@@ -68,11 +80,59 @@ class StatusChangeForm(FlaskForm):
     decline_reason = SelectField(
         _l("Motif du refus"), choices=decline_reason_choices(), validators=[Optional()]
     )
+    decline_detail = StringField(_l("Précision (motif « Autre »)"), validators=[Optional(), Length(max=500)])
     outcome = TextAreaField(_l("Résultat de l'orientation"), validators=[Optional(), Length(max=5000)])
     comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=5000)])
 
     def set_statuses(self, statuses) -> None:
         self.status.choices = [(s, STATUS_LABELS[s]) for s in statuses]
+
+
+class AnswerForm(FlaskForm):
+    """The referent's answer from the e-mailed link (no account)."""
+
+    status = RadioField(
+        _l("Votre réponse"), choices=[], validators=[DataRequired(message=_l("Choisissez une réponse."))]
+    )
+    decline_reason = SelectField(
+        _l("Motif du refus"), choices=decline_reason_choices(), validators=[Optional()]
+    )
+    decline_detail = StringField(_l("Précision (motif « Autre »)"), validators=[Optional(), Length(max=500)])
+    comment = TextAreaField(
+        _l("Message pour le pôle (facultatif)"), validators=[Optional(), Length(max=2000)]
+    )
+
+    def set_statuses(self, statuses) -> None:
+        self.status.choices = [(s, ANSWER_LABELS.get(s, STATUS_LABELS[s])) for s in statuses]
+
+
+# How the referent's choices read on the answer page.
+ANSWER_LABELS = {
+    "under_review": _l("À l'étude : nous examinons la demande"),
+    "accepted": _l("Prise en charge : nous accompagnons la personne"),
+    "declined": _l("Refus : nous ne pouvons pas donner suite"),
+    "completed": _l("Réalisée : l'accompagnement a eu lieu"),
+    "no_follow_up": _l("Non réalisée : l'accompagnement n'a pas eu lieu"),
+}
+
+
+class ResendForm(FlaskForm):
+    referent_name = StringField(_l("Nom du ou de la référent·e"), validators=[Length(max=200)])
+    referent_email = EmailField(
+        _l("E-mail du ou de la référent·e"),
+        validators=[Optional(), Email(message=_l("Adresse e-mail invalide.")), Length(max=254)],
+        description=_l("Laissez vide pour l'e-mail de contact de la structure."),
+    )
+
+
+class ScorecardForm(FlaskForm):
+    """The scorecard's period, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("Du"), validators=[Optional()])
+    end = DateField(_l("Au"), validators=[Optional()])
 
 
 class CommentForm(FlaskForm):
