@@ -325,9 +325,6 @@ def _record_status(
         comment=(comment or "").strip() or None,
     )
     referral.history.append(change)
-    if status in ("completed", "declined", "no_follow_up"):
-        # A closed orientation needs no answer any more: its link stops working.
-        revoke_links(purpose=ANSWER_LINK_PURPOSE, target=referral)
     db.session.flush()
     record_audit(
         "referral.status",
