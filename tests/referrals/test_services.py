@@ -307,7 +307,7 @@ def test_notification_without_consent_has_no_personal_data(db, pole, advisor, cl
     assert "/referrals/answer/" in body
 
 
-def test_notification_with_consent_names_the_person_without_contact_details(db, pole, advisor, client, outbox):
+def test_notification_with_consent_names_the_person_not_contacts(db, pole, advisor, client, outbox):
     partner = PartnerFactory(pole_id=pole.id)
     user = UserFactory(pole=pole, role="partner", structure_id=partner.id)
     UserFactory(pole=pole, role="partner", structure_id=partner.id, active=False)
