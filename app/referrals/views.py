@@ -682,6 +682,14 @@ def revoke_links(referral_id: int):
 # --- Answer rates (scorecards) -------------------------------------------------------------
 
 
+@bp.app_template_filter("answer_rate")
+def answer_rate(value) -> str:
+    """0.667 -> « 66,7 % »; None -> « — »."""
+    from app.reports.formats import display
+
+    return display(value, rate=True)
+
+
 def _scorecard_period(form: ScorecardForm) -> tuple[date, date]:
     today = services.pole_today(current_user.pole)
     end = form.end.data or today
