@@ -6,13 +6,14 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.referrals.models import DECLINE_REASON_LABELS, DECLINE_REASONS, STATUS_LABELS, STATUSES
@@ -166,3 +167,42 @@ class ReferralFilterForm(FlaskForm):
         validate_choice=False,
     )
     advisor = SelectField(_l("Accompagnateur·rice"), coerce=int_or_none, choices=[], validate_choice=False)
+
+
+def _days(label, description=None):
+    return IntegerField(
+        label,
+        validators=[
+            DataRequired(message=_l("Indiquez un nombre de jours.")),
+            NumberRange(min=1, max=365, message=_l("Entre 1 et 365 jours.")),
+        ],
+        description=description,
+    )
+
+
+class ReferralSettingsForm(FlaskForm):
+    """The pole's orientation delays (days after sending)."""
+
+    referral_follow_up_days = _days(
+        _l("Relance par l'accompagnateur·rice après"), _l("Date de relance proposée à la création.")
+    )
+    referral_first_reminder_days = _days(_l("Première relance du partenaire après"))
+    referral_second_reminder_days = _days(
+        _l("Deuxième relance du partenaire après"), _l("L'accompagnateur·rice est en copie.")
+    )
+    referral_no_answer_days = _days(
+        _l("Sans réponse (orientation expirée) après"), _l("Le lien de réponse reste valable 30 jours.")
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        first = self.referral_first_reminder_days.data
+        second = self.referral_second_reminder_days.data
+        expiry = self.referral_no_answer_days.data
+        if not first < second < expiry:
+            self.referral_second_reminder_days.errors.append(
+                _l("Les délais doivent se suivre : première relance < deuxième relance < expiration.")
+            )
+            return False
+        return True

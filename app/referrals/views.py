@@ -30,6 +30,7 @@ from app.referrals.forms import (
     InvitePartnerForm,
     ReferralFilterForm,
     ReferralForm,
+    ReferralSettingsForm,
     ResendForm,
     ScorecardForm,
     StatusChangeForm,
@@ -442,6 +443,39 @@ def close_all():
     return redirect(url_for("referrals.to_chase"))
 
 
+# --- Pole settings for orientations --------------------------------------------------------
+
+SETTING_FIELDS = (
+    "referral_follow_up_days",
+    "referral_first_reminder_days",
+    "referral_second_reminder_days",
+    "referral_no_answer_days",
+)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    from app.core.audit import record_audit
+    from app.poles.models import Pole
+
+    pole = db.session.get(Pole, current_user.pole_id)
+    form = ReferralSettingsForm(obj=pole)
+    if form.validate_on_submit():
+        changes = {}
+        for name in SETTING_FIELDS:
+            new = getattr(form, name).data
+            if getattr(pole, name) != new:
+                changes[name] = [getattr(pole, name), new]
+                setattr(pole, name, new)
+        if changes:
+            record_audit("pole.update", pole, changes, pole_id=pole.id)
+        db.session.commit()
+        flash(_("Délais des orientations enregistrés."), "success")
+        return redirect(url_for("referrals.settings"))
+    return render_template("referrals/settings.html", form=form, pole=pole), (422 if form.errors else 200)
+
+
 # --- Partner accounts -----------------------------------------------------------------------
 
 
@@ -498,7 +532,13 @@ def partner_index():
         .order_by(Referral.sent_on.desc(), Referral.id.desc())
     )
     page = paginate(stmt)
-    return render_template("referrals/partner_index.html", page=page, **_labels())
+    answers = None
+    if current_user.structure_id is not None:
+        today = services.pole_today(current_user.pole)
+        answers = figures.answer_figures(
+            current_user.pole_id, today - timedelta(days=365), today, partner_id=current_user.structure_id
+        )["pole"]
+    return render_template("referrals/partner_index.html", page=page, answers=answers, **_labels())
 
 
 def _render_partner_detail(referral, status_form=None, comment_form=None, code=200):

@@ -216,6 +216,7 @@ MATRIX: dict[str, Access] = {
     "referrals.revoke_links": staff(),
     "referrals.scorecard": staff(),
     "referrals.partner_scorecard": staff(),
+    "referrals.settings": admin_only(),
     # --- portal -------------------------------------------------------------------------------
     "portal.index": holder_only(),
     "portal.sessions": holder_only(),
