@@ -611,7 +611,8 @@ def _answer_context(token: str):
                 joinedload(Referral.collective),
                 joinedload(Referral.referred_by),
                 selectinload(Referral.thematics),
-                selectinload(Referral.history),
+                selectinload(Referral.history).joinedload(ReferralStatusChange.by),
+                selectinload(Referral.reminders),
             )
         ).one_or_none()
     if referral is None:
