@@ -51,6 +51,8 @@ REFERRAL_STATUS_LABELS = {
     "completed": "Réalisée",
     "declined": "Déclinée par le partenaire",
     "no_follow_up": "Sans suite",
+    "under_review": "À l'étude chez le partenaire",
+    "expired": "Sans réponse du partenaire",
 }
 
 

@@ -211,6 +211,12 @@ MATRIX: dict[str, Access] = {
     "referrals.partner_index": partner_only(),
     "referrals.partner_detail": partner_only(note="a referral sent to the partner's structure"),
     "referrals.partner_comment": partner_only(),
+    "referrals.answer": public(args={"token": "answer_token"}, note="the referent's e-mailed answer link"),
+    "referrals.resend": staff(),
+    "referrals.revoke_links": staff(),
+    "referrals.scorecard": staff(),
+    "referrals.partner_scorecard": staff(),
+    "referrals.settings": admin_only(),
     # --- portal -------------------------------------------------------------------------------
     "portal.index": holder_only(),
     "portal.sessions": holder_only(),
