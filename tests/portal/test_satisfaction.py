@@ -145,10 +145,15 @@ def test_timeline_provider_registered_when_the_dossier_timeline_exists():
     assert services.satisfaction_timeline in dossiers.TIMELINE_PROVIDERS
 
 
-def test_answers_are_journaled(world):
+def test_answers_are_journaled(client, world, login_as):
     from app.core.audit import AuditEvent
 
-    scope = services.person_scope(world.anne)
-    services.rate_session(scope, world.s_own, 5)
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "satisfaction.create"))
-    assert event.changes["score"] == 5 and event.target_type == "SatisfactionResponse"
+    login_as(world.holder)
+    assert client.post(f"/portal/seances/{world.s_own.id}/avis", data={"score": 5}).status_code == 302
+    answer = db.session.scalars(
+        select(SatisfactionResponse).where(SatisfactionResponse.session_id == world.s_own.id)
+    ).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "satisfaction.create")).one()
+    assert event.changes["score"] == 5
+    assert (event.actor_id, event.pole_id) == (world.holder.id, world.pole.id)
+    assert (event.target_type, event.target_id) == ("SatisfactionResponse", answer.id)

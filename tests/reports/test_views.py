@@ -60,6 +60,23 @@ def test_json_matches_the_service_and_contract(client, login_as, scenario):
         data = json.loads(response.data)
         assert_contract(data, slug=scenario.pole.slug)
         assert data == json.loads(json.dumps(monthly_report(scenario.pole, MONTH)))
+        # A few figures counted by hand (tests/reports/scenario.py), beyond EXPECTED's keys.
+        assert data["period"] == {
+            "first_day": "2026-10-01",
+            "last_day": "2026-10-31",
+            "timezone": "Europe/Paris",
+        }
+        assert data["referrals"]["total"] == 6 and data["referrals"]["by_status"]["accepted"] == 1
+        assert data["requests"]["by_prescriber"] == [{"prescriber": "Mairie de Redon", "count": 2}]
+        assert data["sessions"]["hours"] == 5.25
+        # S1: 1 present; S2: 2 present, 1 excused, 1 invited; S3: 1 present, 2 absent.
+        assert data["sessions"]["attendances"] == {"invited": 1, "present": 4, "excused": 1, "absent": 2}
+        assert data["accompaniments"]["by_stage"] == [
+            {"stage": "Accueil", "count": 1},
+            {"stage": "Diagnostic partagé", "count": 1},
+            {"stage": "Sans étape", "count": 1},
+        ]
+        assert data["satisfaction"] == {"responses": 3, "mean": 4.33}
 
 
 def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
