@@ -462,6 +462,20 @@ def _headline_counts(pole_id: int, period: Period, f: _Filters) -> dict:
 # --- the report ----------------------------------------------------------------------------
 
 
+def _month_in_progress(pole_id: int, period: Period, f: _Filters) -> dict[str, Any] | None:
+    """For the month under way: when the figures were read, and how many of the month's séances
+    (counted, as the contract says: séances starting in the month) are still to come."""
+    now = utcnow()
+    if not period.start_utc <= now < period.end_utc:
+        return None
+    to_come = _scalar(
+        select(func.count()).select_from(AccompanimentSession).where(
+            *_session_conds(pole_id, period, f), AccompanimentSession.starts_at > now
+        )
+    )
+    return {"as_of": now.isoformat(timespec="seconds"), "sessions_to_come": to_come}
+
+
 def monthly_report(
     pole: Pole, month: str, programme_id: int | None = None, advisor_id: int | None = None
 ) -> dict[str, Any]:
@@ -472,10 +486,6 @@ def monthly_report(
     previous = month_period(*shift_month(year, month_number, -1), pole.timezone)
     last_year = month_period(year - 1, month_number, pole.timezone)
     ytd = Period(period.first.replace(month=1), period.last, pole.timezone)
-    # The month under way counts the séances held so far, not those still to come.
-    now = utcnow()
-    in_progress = period.start_utc <= now < period.end_utc
-    period, ytd = period.up_to(now), ytd.up_to(now)
     return {
         "pole": pole.slug,
         "month": month_key(year, month_number),
@@ -484,9 +494,8 @@ def monthly_report(
             "first_day": period.first.isoformat(),
             "last_day": period.last.isoformat(),
             "timezone": pole.timezone,
-            "in_progress": in_progress,
-            "as_of": now.isoformat(timespec="seconds") if in_progress else None,
         },
+        "month_in_progress": _month_in_progress(pole.id, period, f),
         "filters": f.as_dict(),
         "requests": _requests_section(pole.id, period, f),
         "referrals": _referrals_section(pole.id, period, f),
