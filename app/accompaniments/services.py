@@ -224,9 +224,11 @@ def move_to_stage(
         raise AccompanimentError(_("La date du changement d'étape ne peut pas être dans le futur."))
     if on < acc.started_on:
         raise AccompanimentError(_("La date du changement d'étape précède l'ouverture du dossier."))
-    previous = acc.current_stage.name if acc.current_stage else None
+    previous = acc.current_stage_id
     transition = _record_transition(acc, stage, on, by, comment)
-    record_audit("accompaniment.stage", acc, {"from": previous, "to": stage.name, "on": on.isoformat()})
+    record_audit(
+        "accompaniment.stage", acc, {"from_stage_id": previous, "to_stage_id": stage.id, "on": on.isoformat()}
+    )
     return transition
 
 

@@ -153,7 +153,7 @@ def refer_to_partner(
         "referral.create",
         referral,
         {
-            "partner": partner.name,
+            "partner_id": partner.id,
             "referred_on": referred_on.isoformat(),
             "person_id": referral.person_id,
             "collective_id": referral.collective_id,
@@ -353,7 +353,7 @@ def invite_partner(pole: Pole, structure: Structure, email: str, full_name: str 
     user, _link = invite_user(email, PARTNER, pole, full_name=full_name)
     user.structure_id = structure.id
     db.session.flush()
-    record_audit("user.partner_link", user, {"structure": structure.name}, pole_id=pole.id)
+    record_audit("user.partner_link", user, {"structure_id": structure.id}, pole_id=pole.id)
     return user
 
 
