@@ -179,14 +179,27 @@ def _check_change_date(referral: Referral, on: date, today: date) -> None:
             ),
             "changed_on",
         )
-    if referral.history and on < referral.history[-1].changed_on:
+    last_change = _last_status_change(referral)
+    if last_change is not None and on < last_change.changed_on:
         raise ReferralError(
             _(
                 "La date ne peut pas précéder le changement précédent (%(day)s).",
-                day=_fr(referral.history[-1].changed_on),
+                day=_fr(last_change.changed_on),
             ),
             "changed_on",
         )
+
+
+def _last_status_change(referral: Referral) -> ReferralStatusChange | None:
+    """The latest history entry that changed the status: comments (entries repeating the
+    status) do not move the earliest date of the next change."""
+    last, previous_status = None, None
+    in_order = sorted(referral.history, key=lambda e: (e.changed_on, e.id is None, e.id or 0))
+    for entry in in_order:
+        if last is None or entry.status != previous_status:
+            last = entry
+        previous_status = entry.status
+    return last
 
 
 def change_referral_status(
@@ -236,6 +249,9 @@ def change_referral_status(
         by_id=by.id if by is not None else None,
         comment=(comment or "").strip() or None,
     )
+    for later in referral.history:
+        if later.changed_on > on:  # comments posted after the back-dated change: keep them
+            later.status = status  # comments (same status as the entry before them)
     referral.history.append(change)
     db.session.flush()
     record_audit(
