@@ -181,7 +181,8 @@ def anonymise_person(person: Person, by_user: User | None = None) -> dict[str, i
     sector, objectives, review, end reason, history comments), the séances they attended or
     that served their dossiers (title, place, summaries, notes, public description), their
     requests, orientations and status-history comments, satisfaction comments, RGPD requests,
-    memberships, the collectives they belong to, the structures they represent. The contact
+    the collectives they belong to (name, description), the structures they represent (contact).
+    A membership's role stays: it is a report breakdown, not an identity. The contact
     line of their own requests is erased, and so is the place of a séance that concerned them
     alone (most likely their home or workplace). Their holder account is closed, signed links
     sent to their address revoked, the journal's values about these records scrubbed, and the
@@ -264,7 +265,6 @@ _SCRUBBED_FIELDS = (
     (Request, ("need", "contact_text")),
     (SatisfactionResponse, ("comment",)),
     (PrivacyRequest, ("notes",)),
-    (Membership, ("role",)),
     (Collective, ("name", "description")),
     (Structure, ("contact_name", "contact_email", "contact_phone")),
 )
