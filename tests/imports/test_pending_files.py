@@ -78,6 +78,7 @@ def test_anonymisation_removes_the_poles_pending_uploads(client, db, admin, logi
     theirs = upload_dir / str(other_pole.id) / ("d" * 32 + ".csv")
     theirs.parent.mkdir(mode=0o700)
     theirs.write_bytes(b"nom\nX\n")
+    assert mine.exists()
     response = client.post(f"/privacy/people/{person.id}/anonymise", data={"confirm": "y"})
     assert response.status_code == 302
     assert not mine.exists()
