@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Integer, String, insert
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
@@ -75,6 +75,8 @@ _ISO_DATE = re.compile(
 
 class AuditEvent(IdMixin, db.Model):
     __tablename__ = "audit_events"
+    # Anonymisation looks up the entries about given records.
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
 
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     pole_id: Mapped[int | None] = mapped_column(ForeignKey("poles.id", ondelete="CASCADE"), index=True)
