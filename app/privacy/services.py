@@ -3,6 +3,7 @@
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,12 @@ _SEPARATOR_PATTERN = r"[\s\-'’]+"
 
 class PrivacyError(ValueError):
     """A privacy operation refused for a business reason (message in French)."""
+
+
+# What other domains must scrub for a person being anonymised (e.g. an e-mail outbox), added
+# with `ANONYMISERS.append(fn)`: fn(person, pattern) -> number of texts changed, called while
+# the person still has their names, e-mail and phone.
+ANONYMISERS: list[Callable[[Person, re.Pattern | None], int]] = []
 
 
 def _fold_char(char: str) -> str:
@@ -213,6 +220,8 @@ def anonymise_person(person: Person, by_user: User | None = None) -> dict[str, i
     for structure in db.session.scalars(select(Structure).where(Structure.id.in_(linked["Structure"]))):
         structure_refresh_search_text(structure)
     links = _revoke_links_to(person)
+    for anonymiser in ANONYMISERS:
+        texts += anonymiser(person, pattern)
 
     accounts = list(db.session.scalars(select(User).where(User.person_id == pid)))
     for user in accounts:
