@@ -51,6 +51,8 @@ def app(tmp_path_factory) -> Iterator[Flask]:
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        # Pending import uploads (deleted by anonymisation) never touch the worktree's instance/.
+        IMPORT_UPLOAD_DIR = str(tmp_path_factory.mktemp("imports"))
 
     application = create_app(Config)
     with application.app_context():

@@ -167,7 +167,7 @@ def refer_to_partner(
         "referral.create",
         referral,
         {
-            "partner": partner.name,
+            "partner_id": partner.id,
             "referred_on": referred_on.isoformat(),
             "person_id": referral.person_id,
             "collective_id": referral.collective_id,
@@ -193,11 +193,12 @@ def _check_change_date(referral: Referral, on: date, today: date) -> None:
             ),
             "changed_on",
         )
-    if referral.history and on < referral.history[-1].changed_on:
+    last_change = _last_status_change(referral)
+    if last_change is not None and on < last_change.changed_on:
         raise ReferralError(
             _(
                 "La date ne peut pas précéder le changement précédent (%(day)s).",
-                day=_fr(referral.history[-1].changed_on),
+                day=_fr(last_change.changed_on),
             ),
             "changed_on",
         )
@@ -219,6 +220,18 @@ def _refuse_transition(old: str, new: str) -> ReferralError:
         ),
         "status",
     )
+
+
+def _last_status_change(referral: Referral) -> ReferralStatusChange | None:
+    """The latest history entry that changed the status: comments (entries repeating the
+    status) do not move the earliest date of the next change."""
+    last, previous_status = None, None
+    in_order = sorted(referral.history, key=lambda e: (e.changed_on, e.id is None, e.id or 0))
+    for entry in in_order:
+        if last is None or entry.status != previous_status:
+            last = entry
+        previous_status = entry.status
+    return last
 
 
 def change_referral_status(
@@ -324,6 +337,9 @@ def _record_status(
         answered_by=answered_by,
         comment=(comment or "").strip() or None,
     )
+    for later in referral.history:
+        if later.changed_on > on:  # comments posted after the back-dated change: keep them
+            later.status = status  # comments (same status as the entry before them)
     referral.history.append(change)
     db.session.flush()
     record_audit(
@@ -555,7 +571,7 @@ def invite_partner(pole: Pole, structure: Structure, email: str, full_name: str 
     user, _link = invite_user(email, PARTNER, pole, full_name=full_name)
     user.structure_id = structure.id
     db.session.flush()
-    record_audit("user.partner_link", user, {"structure": structure.name}, pole_id=pole.id)
+    record_audit("user.partner_link", user, {"structure_id": structure.id}, pole_id=pole.id)
     return user
 
 

@@ -155,6 +155,7 @@ MATRIX: dict[str, Access] = {
     # --- imports ------------------------------------------------------------------------------
     "imports.index": admin_only(),
     "imports.confirm": admin_only(),
+    "imports.cancel": admin_only(),
     # --- pathways -----------------------------------------------------------------------------
     "pathways.index": admin_only(),
     "pathways.new": admin_only(),
