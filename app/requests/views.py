@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from app.accompaniments import forms as dossier_forms
 from app.accompaniments.models import Accompaniment
 from app.accompaniments.services import AccompanimentError, local_today
-from app.core.formatting import elides
 from app.core.pagination import paginate
 from app.core.permissions import staff_required
 from app.core.scoping import get_or_404
@@ -38,13 +37,6 @@ def _month_bounds(value: str) -> tuple[date, date] | None:
 
 def _labels() -> dict:
     return {"channel_labels": CHANNEL_LABELS, "outcome_labels": OUTCOME_LABELS}
-
-
-def _project_title(name: str | None) -> str:
-    """« Projet d'Awa Le Gall », « Projet de Yann Guého »: the default title of a new dossier."""
-    if not name:
-        return ""
-    return _("Projet d'%(name)s", name=name) if elides(name) else _("Projet de %(name)s", name=name)
 
 
 @bp.route("/")
@@ -180,7 +172,7 @@ def open_dossier(request_id: int):
     initial = None
     if request.method == "GET":
         initial = {
-            "title": _project_title(req.contact_label),
+            "title": "",  # the default title names the parcours, never the person (issue 19)
             "summary": req.need,
             "thematics": [t.id for t in req.thematics],
             "referent_id": current_user.id,

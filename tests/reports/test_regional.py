@@ -40,19 +40,19 @@ def test_regional_figures_per_pole_total_and_small_counts(two_poles):
     by_slug = {entry["pole"]: entry for entry in result["poles"]}
     mine, theirs = by_slug[pole.slug], by_slug[other.slug]
     assert (
-        mine["month"]["requests"] == 3 and mine["month"]["referrals"] == 4 and mine["month"]["sessions"] == 3
+        mine["month"]["requests"] == 3 and mine["month"]["referrals"] == 6 and mine["month"]["sessions"] == 4
     )
-    assert mine["month"]["hours"] == 4.5 and mine["month"]["attendance_rate"] == 0.571
+    assert mine["month"]["hours"] == 5.25 and mine["month"]["attendance_rate"] == 0.571
     assert mine["month"]["distinct_participants"] == "< 3"  # 2 persons
     assert mine["month"]["accompaniments_opened"] == "< 3"
     assert mine["month"]["satisfaction_responses"] == 3 and mine["month"]["satisfaction_mean"] == 4.33
-    assert mine["year_to_date"]["requests"] == 5 and mine["year_to_date"]["referrals"] == 6
+    assert mine["year_to_date"]["requests"] == 5 and mine["year_to_date"]["referrals"] == 9
     assert theirs["month"]["requests"] == "< 3"
     assert theirs["month"]["sessions"] == 4 and theirs["month"]["distinct_participants"] == 5
     assert theirs["month"]["referrals"] == "< 3"  # 0 is under 3 too
     assert theirs["month"]["satisfaction_mean"] is None
     total = result["total"]["month"]
-    assert total["requests"] == 4 and total["sessions"] == 7 and total["distinct_participants"] == 7
+    assert total["requests"] == 4 and total["sessions"] == 8 and total["distinct_participants"] == 7
     assert total["accompaniments_opened"] == "< 3"
 
 
@@ -71,11 +71,11 @@ def test_regional_page_and_formats_have_no_personal_data(client, login_as, regio
         (s, k): v
         for s, k, v in csv.reader(io.StringIO(downloads["csv"].data.decode("utf-8-sig")), delimiter=";")
     }
-    assert rows[("month", "total.sessions")] == "7"
+    assert rows[("month", "total.sessions")] == "8"
     assert rows[("month", f"{two_poles[1].slug}.requests")] == "< 3"
     book = load_workbook(io.BytesIO(downloads["xlsx"].data))
     values = list(book["Mois"].iter_rows(values_only=True))
-    assert values[-1][0] == "Total" and 7 in values[-1]
+    assert values[-1][0] == "Total" and 8 in values[-1]
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(downloads["pdf"].data)).pages)
     everything = html + downloads["json"].data.decode() + downloads["csv"].data.decode("utf-8-sig") + pdf_text
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.report")).all()

@@ -15,6 +15,7 @@ from app.accompaniments.models import Accompaniment
 from app.auth import tokens
 from app.auth.models import User
 from app.collectives.models import Collective, Membership
+from app.core.links import issue_link
 from app.core.models import utcnow
 from app.core.text import search_text
 from app.extensions import db
@@ -264,6 +265,15 @@ def build_world() -> World:
         "invitation_token": tokens.make_token(invited, tokens.INVITATION),
         "reset_token": tokens.make_token(objects_a["staff"], tokens.PASSWORD_RESET),
     }
+    # The partner referent's answer link for pole A's orientation (app.core.links).
+    referral_a = db.session.get(Referral, world.a["referral_id"])
+    literals["answer_token"] = issue_link(
+        pole_id=pole_a.id,
+        purpose="referral_answer",
+        target=referral_a,
+        recipient="referent@partenaire.example",
+        valid_for=timedelta(days=30),
+    )
     world.a.update(literals)
     world.b.update(literals)
     # Public pages name the pole in their URL: pole B's records are looked for under pole A's slug.
