@@ -32,6 +32,7 @@ DOMAINS = (
     "reports",
     "portal",
     "privacy",
+    "mail",
     "demo",
 )
 

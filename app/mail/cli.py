@@ -1,0 +1,104 @@
+"""`flask mail …`: the outbox worker, its status, and the daily and monthly e-mails."""
+
+import time
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.mail import services
+from app.mail.models import OutboxMessage
+from app.poles.models import Pole
+from app.poles.services import get_pole_by_slug
+
+mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, rappels, envois mensuels.")
+
+
+def _report(result: services.DrainResult) -> None:
+    click.echo(
+        f"{result.sent} courriel(s) envoyé(s), {result.retried} à réessayer, {result.failed} abandonné(s)."
+    )
+    for line in result.errors:
+        click.echo(f"  échec : {line}", err=True)
+
+
+@mail_cli.command("send")
+@click.option("--once", is_flag=True, help="Envoyer ce qui est dû puis s'arrêter (pour cron).")
+@click.option("--interval", type=int, help="Secondes entre deux passages (boucle).")
+@click.option("--batch-size", type=int, help="Courriels réservés à la fois.")
+def send_command(once: bool, interval: int | None, batch_size: int | None) -> None:
+    """Envoyer les courriels en attente (boucle, ou --once)."""
+    interval = interval or current_app.config["MAIL_WORKER_INTERVAL_SECONDS"]
+    while True:
+        result = services.send_due(batch_size)
+        if once or result.sent or result.retried or result.failed:
+            _report(result)
+        if once:
+            failed = services.outbox_counts()["failed"]
+            if failed:
+                click.echo(f"Attention : {failed} courriel(s) abandonné(s) (voir « flask mail status »).")
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+@mail_cli.command("status")
+@click.option("--limit", type=int, default=20, show_default=True)
+def status_command(limit: int) -> None:
+    """Compter les courriels en attente, envoyés, abandonnés ; lister les derniers échecs."""
+    counts = services.outbox_counts()
+    click.echo(f"En attente : {counts['pending']} ; envoyés : {counts['sent']} ; abandonnés : {counts['failed']}")
+    problems = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.last_error.is_not(None), OutboxMessage.status != "sent")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    for message in problems:
+        click.echo(
+            f"#{message.id} [{message.status}, {message.attempts} essai(s)] {message.recipient} "
+            f"« {message.subject} » : {message.last_error}"
+        )
+
+
+@mail_cli.command("retry")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Remettre en file tous les courriels abandonnés.")
+def retry_command(message_ids: tuple[int, ...], all_failed: bool) -> None:
+    """Remettre des courriels abandonnés dans la file d'attente."""
+    query = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    if not all_failed:
+        if not message_ids:
+            raise click.UsageError("Donnez des numéros de courriels ou --all-failed.")
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    count = 0
+    for message in db.session.scalars(query):
+        services.retry_message(message)
+        count += 1
+    db.session.commit()
+    click.echo(f"{count} courriel(s) remis en file d'attente.")
+
+
+def _poles(pole_slug: str | None) -> list[Pole]:
+    if pole_slug:
+        pole = get_pole_by_slug(pole_slug)
+        if pole is None:
+            raise click.ClickException(f"Pôle inconnu : {pole_slug}")
+        return [pole]
+    return list(db.session.scalars(select(Pole).order_by(Pole.slug)))
+
+
+def _today(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("date attendue au format AAAA-MM-JJ.") from exc
+
+
+def register(app) -> None:
+    app.cli.add_command(mail_cli)

@@ -1,0 +1,1 @@
+"""The admins' « Courriels » page, the mail settings, and the participants' opt-out page."""
