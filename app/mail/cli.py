@@ -50,7 +50,9 @@ def send_command(once: bool, interval: int | None, batch_size: int | None) -> No
 def status_command(limit: int) -> None:
     """Compter les courriels en attente, envoyés, abandonnés ; lister les derniers échecs."""
     counts = services.outbox_counts()
-    click.echo(f"En attente : {counts['pending']} ; envoyés : {counts['sent']} ; abandonnés : {counts['failed']}")
+    click.echo(
+        f"En attente : {counts['pending']} ; envoyés : {counts['sent']} ; abandonnés : {counts['failed']}"
+    )
     problems = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.last_error.is_not(None), OutboxMessage.status != "sent")
