@@ -104,3 +104,22 @@ def _today(value: str | None) -> date | None:
 
 def register(app) -> None:
     app.cli.add_command(mail_cli)
+
+
+@mail_cli.command("reminders")
+@click.option("--pole", "pole_slug", help="Identifiant du pôle (par défaut : tous les pôles).")
+def reminders_command(pole_slug: str | None) -> None:
+    """Rappels des séances aux participant·es, mises à jour et annulations (chaque jour)."""
+    _run_reminders(_poles(pole_slug))
+
+
+def _run_reminders(poles: list[Pole]) -> None:
+    from app.mail.reminders import send_session_reminders
+
+    for pole in poles:
+        result = send_session_reminders(pole)
+        db.session.commit()
+        click.echo(
+            f"{pole.slug} : {result.reminders} rappel(s), {result.updates} mise(s) à jour, "
+            f"{result.cancellations} annulation(s) de séance mis en file d'envoi."
+        )

@@ -55,7 +55,8 @@ class SessionReminder(IdMixin, PoleScopedMixin, db.Model):
 
     It keeps what the invitation said (start, place, title) to notice a moved séance, and the
     iCalendar SEQUENCE last sent. `session_id` becomes NULL when the séance is deleted: the
-    next run then sends the cancellation from what is kept here."""
+    next run then sends the cancellation from what is kept here. The address is not kept (it
+    is read from the person at each sending): nothing personal stays here."""
 
     __tablename__ = "session_reminders"
     __table_args__ = (UniqueConstraint("session_id", "person_id"),)
@@ -63,7 +64,6 @@ class SessionReminder(IdMixin, PoleScopedMixin, db.Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
     uid: Mapped[str] = mapped_column(String(200))
-    recipient: Mapped[str] = mapped_column(String(254))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -72,6 +72,9 @@ class SessionReminder(IdMixin, PoleScopedMixin, db.Model):
     first_sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session = relationship("AccompanimentSession")
+    person = relationship("Person")
 
 
 class ReminderOptOut(IdMixin, PoleScopedMixin, db.Model):

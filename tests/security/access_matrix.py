@@ -236,4 +236,11 @@ MATRIX: dict[str, Access] = {
     "reports.monthly_json": staff(),
     "reports.indicators": staff(),
     "reports.regional": regional_only(),
+    # --- mail ---------------------------------------------------------------------------------
+    "mail.outbox": admin_only(),
+    "mail.retry": admin_only(),
+    "mail.settings": admin_only(),
+    "mail.reminder_optout": public(
+        args={"token": "optout_token"}, note="the signed link in a séance reminder; GET only confirms"
+    ),
 }

@@ -1,8 +1,8 @@
 """outbox reminders monthly mailings
 
-Revision ID: 2195b8923731
+Revision ID: 302c7513ab57
 Revises: 0e1479718851
-Create Date: 2026-12-05 16:54:39.540430
+Create Date: 2026-12-05 17:01:07.775966
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '2195b8923731'
+revision = '302c7513ab57'
 down_revision = '0e1479718851'
 branch_labels = None
 depends_on = None
@@ -84,7 +84,6 @@ def upgrade():
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('uid', sa.String(length=200), nullable=False),
-    sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
