@@ -123,3 +123,30 @@ def _run_reminders(poles: list[Pole]) -> None:
             f"{pole.slug} : {result.reminders} rappel(s), {result.updates} mise(s) à jour, "
             f"{result.cancellations} annulation(s) de séance mis en file d'envoi."
         )
+
+
+@mail_cli.command("monthly")
+@click.option("--pole", "pole_slug", help="Identifiant du pôle (par défaut : tous les pôles).")
+@click.option("--date", "on", help="Faire comme si nous étions ce jour (AAAA-MM-JJ).")
+@click.option("--force", is_flag=True, help="Envoyer sans attendre le jour prévu par le pôle.")
+def monthly_command(pole_slug: str | None, on: str | None, force: bool) -> None:
+    """Rapport mensuel du mois précédent aux chargé·es de mission, le jour choisi par le pôle."""
+    _run_monthly(_poles(pole_slug), _today(on), force)
+
+
+def _run_monthly(poles: list[Pole], today: date | None, force: bool = False) -> None:
+    from app.mail.monthly import send_monthly_report
+
+    for pole in poles:
+        sent = send_monthly_report(pole, today, force=force)
+        db.session.commit()
+        click.echo(f"{pole.slug} : rapport mensuel envoyé à {sent} chargé·e(s) de mission.")
+
+
+@mail_cli.command("daily")
+@click.option("--pole", "pole_slug", help="Identifiant du pôle (par défaut : tous les pôles).")
+def daily_command(pole_slug: str | None) -> None:
+    """Les envois du jour : rappels des séances et envois mensuels dus (pour cron, une fois par jour)."""
+    poles = _poles(pole_slug)
+    _run_reminders(poles)
+    _run_monthly(poles, None)
