@@ -197,3 +197,24 @@ def test_rolled_back_action_sends_nothing(app, db, runner):
     send_mail("f@example.org", "Annulé", "Texte", pole_id=pole.id)
     nested.rollback()
     assert _rows(db) == []
+
+
+def test_admins_see_their_poles_failed_mails_and_can_send_them_again(client, db, login_as, admin, pole):
+    mine = send_mail("g@example.org", "Échoué", "Texte", pole_id=pole.id)
+    mine.status, mine.attempts, mine.last_error = "failed", 10, "SMTPRecipientsRefused: 550"
+    other_pole = factories.PoleFactory()
+    theirs = send_mail("h@example.org", "Autre pôle", "Texte", pole_id=other_pole.id)
+    theirs.status, theirs.last_error = "failed", "refusé"
+    db.session.flush()
+    login_as(admin)
+    page = client.get("/courriels/").get_data(as_text=True)
+    assert "g@example.org" in page and "SMTPRecipientsRefused: 550" in page
+    assert "h@example.org" not in page
+    assert "abandonnés : 1" in page
+    assert client.post(f"/courriels/{theirs.id}/renvoyer").status_code == 404
+    response = client.post(f"/courriels/{mine.id}/renvoyer")
+    assert response.status_code == 302
+    db.session.refresh(mine)
+    assert (mine.status, mine.attempts) == ("pending", 0)
+    assert "g@example.org" in client.get("/courriels/?statut=pending").get_data(as_text=True)
+    assert "g@example.org" not in client.get("/courriels/?statut=failed").get_data(as_text=True)
