@@ -1,6 +1,7 @@
 """`flask mail …`: the outbox worker, its status, and the daily and monthly e-mails."""
 
-import time
+import signal
+import threading
 from datetime import date
 
 import click
@@ -32,8 +33,11 @@ def _report(result: services.DrainResult) -> None:
 def send_command(once: bool, interval: int | None, batch_size: int | None) -> None:
     """Envoyer les courriels en attente (boucle, ou --once)."""
     interval = interval or current_app.config["MAIL_WORKER_INTERVAL_SECONDS"]
+    stopping = threading.Event()
+    if not once and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     while True:
-        result = services.send_due(batch_size)
+        result = services.send_due(batch_size, stop=stopping.is_set)
         if once or result.sent or result.retried or result.failed:
             _report(result)
         if once:
@@ -42,7 +46,9 @@ def send_command(once: bool, interval: int | None, batch_size: int | None) -> No
                 click.echo(f"Attention : {failed} courriel(s) abandonné(s) (voir « flask mail status »).")
             return
         db.session.remove()
-        time.sleep(interval)
+        if stopping.wait(interval):
+            click.echo("Arrêt demandé : fin de l'envoi.")
+            return
 
 
 @mail_cli.command("status")
@@ -82,6 +88,17 @@ def retry_command(message_ids: tuple[int, ...], all_failed: bool) -> None:
         count += 1
     db.session.commit()
     click.echo(f"{count} courriel(s) remis en file d'attente.")
+
+
+@mail_cli.command("purge")
+@click.option("--days", type=int, default=90, show_default=True, help="Jours de conservation.")
+def purge_command(days: int) -> None:
+    """Supprimer les courriels envoyés depuis plus de --days jours."""
+    if days < 1:
+        raise click.BadParameter("au moins 1 jour.", param_hint="--days")
+    count = services.purge_sent(days)
+    db.session.commit()
+    click.echo(f"{count} courriel(s) envoyé(s) supprimé(s).")
 
 
 def _poles(pole_slug: str | None) -> list[Pole]:

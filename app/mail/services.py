@@ -12,7 +12,7 @@ marked failed (listed on the admins' « Courriels » page and by `flask mail sta
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -20,7 +20,7 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.core.models import utcnow
 from app.extensions import db
@@ -227,19 +227,43 @@ def _send_one(message: OutboxMessage, result: DrainResult) -> None:
     db.session.commit()
 
 
-def send_due(batch_size: int | None = None, max_batches: int | None = None) -> DrainResult:
-    """Send every message due now, batch after batch; each message's outcome committed alone."""
+def send_due(
+    batch_size: int | None = None, max_batches: int | None = None, stop: Callable[[], bool] = lambda: False
+) -> DrainResult:
+    """Send every message due now, batch after batch; each message's outcome committed alone.
+
+    `stop()` is asked between messages (SIGTERM): the claimed rest waits for its lease to end."""
     batch_size = batch_size or current_app.config.get("MAIL_BATCH_SIZE", 20)
     result = DrainResult()
     batches = 0
-    while max_batches is None or batches < max_batches:
+    while (max_batches is None or batches < max_batches) and not stop():
         messages = claim_due(batch_size)
         if not messages:
             break
         batches += 1
-        for message in messages:
+        for index, message in enumerate(messages):
+            if stop():
+                _release(messages[index:])
+                return result
             _send_one(message, result)
     return result
+
+
+def _release(messages: list[OutboxMessage]) -> None:
+    """Give claimed, unsent messages back (due now, the claimed attempt not counted)."""
+    for message in messages:
+        message.attempts = max(0, message.attempts - 1)
+        message.next_attempt_at = utcnow()
+    db.session.commit()
+
+
+def purge_sent(days: int) -> int:
+    """Delete the sent messages older than `days` days (they hold addresses and links)."""
+    cutoff = utcnow() - timedelta(days=days)
+    result = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff)
+    )
+    return result.rowcount or 0
 
 
 def outbox_counts(pole_id: int | None = None) -> dict[str, int]:

@@ -218,3 +218,35 @@ def test_admins_see_their_poles_failed_mails_and_can_send_them_again(client, db,
     assert (mine.status, mine.attempts) == ("pending", 0)
     assert "g@example.org" in client.get("/courriels/?statut=pending").get_data(as_text=True)
     assert "g@example.org" not in client.get("/courriels/?statut=failed").get_data(as_text=True)
+
+
+def test_a_stopping_worker_gives_back_what_it_claimed(app, db):
+    from app.mail import services
+
+    for n in range(3):
+        send_mail(f"stop{n}@example.org", "Arrêt", "Texte")
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) > 2  # the loop's check, the first message's, then stop
+
+    result = services.send_due(batch_size=10, stop=stop)
+    assert result.sent == 1
+    rows = _rows(db)
+    assert [r.status for r in rows] == ["sent", "pending", "pending"]
+    assert [r.attempts for r in rows[1:]] == [0, 0]
+    assert all(r.next_attempt_at <= utcnow() for r in rows[1:])
+
+
+def test_purge_deletes_old_sent_mails_only(app, db, runner):
+    with freeze_time("2026-08-01 10:00:00"):
+        send_mail("old@example.org", "Ancien", "Texte")
+        runner.invoke(args=["mail", "send", "--once"])
+        send_mail("later@example.org", "Plus tard", "Texte")
+    with freeze_time("2026-12-01 10:00:00"):
+        send_mail("new@example.org", "Récent", "Texte")
+        runner.invoke(args=["mail", "send", "--once"])
+        result = runner.invoke(args=["mail", "purge", "--days", "90"])
+    assert "1 courriel(s) envoyé(s) supprimé(s)" in result.output
+    assert sorted(r.recipient for r in _rows(db)) == ["new@example.org", "later@example.org"]
