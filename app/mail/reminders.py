@@ -304,5 +304,18 @@ def opt_out(person: Person) -> bool:
 
 
 def has_opted_out(person: Person) -> bool:
-    found = db.session.scalar(select(ReminderOptOut.id).where(ReminderOptOut.person_id == person.id))
-    return found is not None
+    return opted_out_at(person) is not None
+
+
+def opted_out_at(person: Person) -> datetime | None:
+    return db.session.scalar(select(ReminderOptOut.opted_out_at).where(ReminderOptOut.person_id == person.id))
+
+
+def opt_in(person: Person) -> bool:
+    """Séance reminders again for `person`; False when they had not opted out."""
+    found = db.session.scalar(select(ReminderOptOut).where(ReminderOptOut.person_id == person.id))
+    if found is None:
+        return False
+    db.session.delete(found)
+    db.session.flush()
+    return True

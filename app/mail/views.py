@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app.core.audit import diff_fields, record_audit
 from app.core.links import check_link, use_link
 from app.core.pagination import paginate
-from app.core.permissions import admin_required
-from app.core.scoping import set_pole_scope
+from app.core.permissions import admin_required, staff_required
+from app.core.scoping import get_or_404, set_pole_scope
+from app.core.sections import register_section
 from app.extensions import db
 from app.mail import bp, reminders, services
 from app.mail.forms import MailSettingsForm
@@ -107,3 +108,26 @@ def reminder_optout(token: str):
         form=form,
         opted_out=reminders.has_opted_out(person),
     )
+
+
+@bp.route("/rappels/personne/<int:person_id>/reactiver", methods=["POST"])
+@staff_required
+def reminders_opt_in(person_id: int):
+    """Staff turn séance reminders back on for a person who had opted out (at their request)."""
+    person = get_or_404(Person, person_id)
+    if FlaskForm().validate_on_submit() and reminders.opt_in(person):
+        record_audit("person.reminders_opt_in", person)
+        db.session.commit()
+        flash(_("Les rappels des séances sont réactivés pour %(name)s.", name=person.full_name), "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+def _person_reminders_section(person: Person) -> dict | None:
+    """Shown on the person page only when the person opted out of séance reminders."""
+    opted_out_at = reminders.opted_out_at(person)
+    if opted_out_at is None:
+        return None
+    return {"person": person, "opted_out_at": opted_out_at, "form": FlaskForm()}
+
+
+register_section("person", "mail/_person_reminders_section.html", _person_reminders_section, order=45)

@@ -270,3 +270,20 @@ def test_mail_settings_page(client, db, login_as, admin, pole):
     assert response.status_code == 302
     db.session.refresh(pole)
     assert (pole.session_reminder_days, pole.monthly_report_day) == (3, 5)
+
+
+def test_staff_see_the_opt_out_on_the_person_page_and_can_turn_reminders_back_on(
+    client, db, login_as, advisor, seance
+):
+    _session, people = seance
+    fay, anne = people["fay"], people["anne"]
+    login_as(advisor)
+    page = client.get(f"/people/{fay.id}").get_data(as_text=True)
+    assert "s'est désinscrite des rappels de séance" in page
+    assert "s'est désinscrite des rappels" not in client.get(f"/people/{anne.id}").get_data(as_text=True)
+    response = client.post(f"/courriels/rappels/personne/{fay.id}/reactiver")
+    assert response.status_code == 302
+    assert db.session.scalar(select(ReminderOptOut).where(ReminderOptOut.person_id == fay.id)) is None
+    assert "s'est désinscrite des rappels" not in client.get(f"/people/{fay.id}").get_data(as_text=True)
+    other_pole_person = PersonFactory(pole=factories.PoleFactory(), email="z@example.org")
+    assert client.post(f"/courriels/rappels/personne/{other_pole_person.id}/reactiver").status_code == 404

@@ -240,6 +240,7 @@ MATRIX: dict[str, Access] = {
     "mail.outbox": admin_only(),
     "mail.retry": admin_only(),
     "mail.settings": admin_only(),
+    "mail.reminders_opt_in": staff(),
     "mail.reminder_optout": public(
         args={"token": "optout_token"}, note="the signed link in a séance reminder; GET only confirms"
     ),
