@@ -59,7 +59,11 @@ class SessionReminder(IdMixin, PoleScopedMixin, db.Model):
     is read from the person at each sending): nothing personal stays here."""
 
     __tablename__ = "session_reminders"
-    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        # The daily run reads a pole's reminders of the last weeks and to come.
+        Index("ix_session_reminders_pole_starts", "pole_id", "starts_at"),
+    )
 
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)

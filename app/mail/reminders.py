@@ -35,6 +35,7 @@ from app.sessions.models import AccompanimentSession, Attendance
 OPTOUT_PURPOSE = "session_reminders_optout"
 OPTOUT_VALID_FOR = timedelta(days=365)
 REMINDED_STATUSES = ("invited", "present")
+RECHECK_PAST = timedelta(days=31)
 
 
 @dataclass
@@ -189,11 +190,14 @@ def send_session_reminders(pole: Pole, now: datetime | None = None) -> ReminderR
     )
 
     # 1. What was already sent for séances still to come: moved, cancelled, or re-added.
+    # (A séance reminded for a date now past but since moved into the future is caught within
+    # RECHECK_PAST; older rows are never read again, so the daily query stays small.)
     existing = db.session.scalars(
         select(SessionReminder)
         .outerjoin(AccompanimentSession, AccompanimentSession.id == SessionReminder.session_id)
         .where(
             SessionReminder.pole_id == pole.id,
+            SessionReminder.starts_at > now - RECHECK_PAST,
             SessionReminder.person_id.is_not(None),
             or_(SessionReminder.starts_at > now, AccompanimentSession.starts_at > now),
         )

@@ -182,7 +182,7 @@ def test_recipient_refused_for_good_fails_at_once(app, db, runner, smtp_to):
 
 
 def test_temporary_refusal_is_retried(app, db, runner, smtp_to):
-    send_mail("busy@example.org", "Plus tard", "Texte")
+    send_mail("busy@example.org", "Occupé", "Texte")
     with smtp_stub(refuse_code=451) as server:
         smtp_to(server.server_address[1])
         runner.invoke(args=["mail", "send", "--once"])
@@ -249,4 +249,4 @@ def test_purge_deletes_old_sent_mails_only(app, db, runner):
         runner.invoke(args=["mail", "send", "--once"])
         result = runner.invoke(args=["mail", "purge", "--days", "90"])
     assert "1 courriel(s) envoyé(s) supprimé(s)" in result.output
-    assert sorted(r.recipient for r in _rows(db)) == ["new@example.org", "later@example.org"]
+    assert sorted(r.recipient for r in _rows(db)) == ["later@example.org", "new@example.org"]

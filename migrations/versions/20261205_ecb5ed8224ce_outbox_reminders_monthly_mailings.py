@@ -1,8 +1,8 @@
 """outbox reminders monthly mailings
 
-Revision ID: 302c7513ab57
+Revision ID: ecb5ed8224ce
 Revises: 0e1479718851
-Create Date: 2026-12-05 17:01:07.775966
+Create Date: 2026-12-05 17:10:43.703843
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '302c7513ab57'
+revision = 'ecb5ed8224ce'
 down_revision = '0e1479718851'
 branch_labels = None
 depends_on = None
@@ -103,6 +103,7 @@ def upgrade():
     with op.batch_alter_table('session_reminders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_reminders_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_reminders_pole_id'), ['pole_id'], unique=False)
+        batch_op.create_index('ix_session_reminders_pole_starts', ['pole_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_reminders_session_id'), ['session_id'], unique=False)
 
     with op.batch_alter_table('poles', schema=None) as batch_op:
@@ -120,6 +121,7 @@ def downgrade():
 
     with op.batch_alter_table('session_reminders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_reminders_session_id'))
+        batch_op.drop_index('ix_session_reminders_pole_starts')
         batch_op.drop_index(batch_op.f('ix_session_reminders_pole_id'))
         batch_op.drop_index(batch_op.f('ix_session_reminders_person_id'))
 
