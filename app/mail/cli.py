@@ -147,17 +147,21 @@ def _run_reminders(poles: list[Pole]) -> None:
 @click.option("--date", "on", help="Faire comme si nous étions ce jour (AAAA-MM-JJ).")
 @click.option("--force", is_flag=True, help="Envoyer sans attendre le jour prévu par le pôle.")
 def monthly_command(pole_slug: str | None, on: str | None, force: bool) -> None:
-    """Rapport mensuel du mois précédent aux chargé·es de mission, le jour choisi par le pôle."""
+    """Rapport mensuel aux chargé·es de mission et orientations en cours aux partenaires (jour du pôle)."""
     _run_monthly(_poles(pole_slug), _today(on), force)
 
 
 def _run_monthly(poles: list[Pole], today: date | None, force: bool = False) -> None:
-    from app.mail.monthly import send_monthly_report
+    from app.mail.monthly import send_monthly_report, send_partner_digests
 
     for pole in poles:
         sent = send_monthly_report(pole, today, force=force)
+        digests = send_partner_digests(pole, today, force=force)
         db.session.commit()
-        click.echo(f"{pole.slug} : rapport mensuel envoyé à {sent} chargé·e(s) de mission.")
+        click.echo(
+            f"{pole.slug} : rapport mensuel envoyé à {sent} chargé·e(s) de mission, "
+            f"{digests} récapitulatif(s) d'orientations aux partenaires."
+        )
 
 
 @mail_cli.command("daily")

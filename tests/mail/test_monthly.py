@@ -1,5 +1,6 @@
 """The monthly report e-mailed to the pole's admins on the pole's day, once per month."""
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -74,3 +75,74 @@ def test_unknown_pole_and_bad_date_are_refused_in_french(app, db, runner):
     result = runner.invoke(args=["mail", "monthly", "--date", "hier"])
     assert result.exit_code != 0
     assert "AAAA-MM-JJ" in result.output
+
+
+def _partner_world(pole, advisor):
+    from tests.referrals.factories import PartnerFactory, PersonFactory, make_referral
+
+    dla = PartnerFactory(pole_id=pole.id, name="DLA 35", contact_email="contact@dla35.example")
+    silent = PartnerFactory(pole_id=pole.id, name="Sans orientation", contact_email="rien@x.example")
+    consenting = PersonFactory(pole_id=pole.id, first_name="Awa", last_name="Diallo")
+    private = PersonFactory(pole_id=pole.id, first_name="Marc", last_name="Lebreton")
+    with freeze_time("2026-11-20 10:00:00"):
+        open_one = make_referral(pole, advisor, dla, person=consenting, consent_to_share=True, path=("sent",))
+        open_two = make_referral(pole, advisor, dla, person=private, consent_to_share=False, path=("sent",))
+    return dla, silent, [open_one, open_two]
+
+
+def test_partner_referents_get_their_open_orientations_with_links_once_a_month(
+    app, db, runner, pole, advisor, monkeypatch
+):
+    """With stand-ins for the referrals domain's two helpers, so the e-mail is tested on its own."""
+    from app.referrals import services as referral_services
+
+    dla, _silent, referrals = _partner_world(pole, advisor)
+    monkeypatch.setattr(
+        referral_services,
+        "open_referrals_for_partner",
+        lambda structure: referrals if structure.id == dla.id else [],
+        raising=False,
+    )
+    monkeypatch.setattr(
+        referral_services,
+        "answer_url",
+        lambda referral, recipient=None, **kw: f"http://127.0.0.1:5000/reponse/{referral.id}-{recipient}",
+        raising=False,
+    )
+    pole.monthly_report_day = 2
+    db.session.flush()
+    with freeze_time("2026-12-02 06:00:00"):
+        result = _monthly(runner, "--pole", pole.slug)
+        assert "1 récapitulatif(s)" in result.output
+        _monthly(runner, "--pole", pole.slug)
+    digests = [m for m in _mails(db) if m.kind == "partner_digest"]
+    assert len(digests) == 1
+    [digest] = digests
+    # The referent chosen on the orientation, else (as here) the partner's contact address.
+    expected_to = getattr(referrals[0], "referent_address", None) or "contact@dla35.example"
+    assert digest.recipient == expected_to
+    assert digest.subject == f"{pole.name} : vos orientations en cours (2)"
+    assert "Awa Diallo" in digest.body_text  # consented: full name
+    assert "Marc" in digest.body_text and "Lebreton" not in digest.body_text  # first name only
+    for referral in referrals:
+        assert f"http://127.0.0.1:5000/reponse/{referral.id}-{expected_to}" in digest.body_text
+    assert "envoyée le 20/11/2026" in digest.body_text
+    assert "Lebreton" not in digest.body_html
+    records = db.session.scalars(select(MonthlyMailing).where(MonthlyMailing.kind == "partner_digest")).all()
+    assert [(r.month, r.recipient_key, r.messages) for r in records] == [("2026-12", str(dla.id), 1)]
+
+
+def test_partner_digest_with_the_referrals_domains_helpers(app, db, runner, pole, advisor):
+    """The same e-mail through the real helpers, once the `partners` branch provides them."""
+    from app.mail.monthly import _partner_functions
+
+    if _partner_functions() is None:
+        pytest.skip("app.referrals.services has no open_referrals_for_partner/answer_url yet")
+    dla, _silent, referrals = _partner_world(pole, advisor)
+    pole.monthly_report_day = 2
+    db.session.flush()
+    with freeze_time("2026-12-02 06:00:00"):
+        _monthly(runner, "--pole", pole.slug)
+    [digest] = [m for m in _mails(db) if m.kind == "partner_digest"]
+    assert digest.body_text.count("http://127.0.0.1:5000/") == 2
+    assert "Lebreton" not in digest.body_text
