@@ -203,7 +203,9 @@ def claim_due(limit: int, now: datetime | None = None) -> list[OutboxMessage]:
 def _send_one(message: OutboxMessage, result: DrainResult) -> None:
     try:
         deliver(build_message(message))
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # a worker must survive any one bad message (SMTP, network, bad header)
+        if not isinstance(exc, OSError | smtplib.SMTPException):
+            log.exception("Mail #%s could not be built or sent", message.id)
         now = utcnow()
         error = f"{type(exc).__name__}: {exc}"[:1000]
         message.last_error = error

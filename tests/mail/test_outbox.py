@@ -250,3 +250,16 @@ def test_purge_deletes_old_sent_mails_only(app, db, runner):
         result = runner.invoke(args=["mail", "purge", "--days", "90"])
     assert "1 courriel(s) envoyé(s) supprimé(s)" in result.output
     assert sorted(r.recipient for r in _rows(db)) == ["later@example.org", "new@example.org"]
+
+
+def test_a_message_that_cannot_be_built_fails_without_stopping_the_worker(app, db, runner, monkeypatch):
+    send_mail("bad@example.org", "Mauvais", "Texte")
+    send_mail("good@example.org", "Bon", "Texte")
+    bad = _rows(db)[0]
+    bad.recipient = "bad@example.org\nBcc: intrus@example.org"  # header injection attempt
+    db.session.flush()
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
+    result = runner.invoke(args=["mail", "send", "--once"])
+    assert result.exit_code == 0, result.output
+    statuses = {r.recipient.split("\n")[0]: (r.status, r.last_error is not None) for r in _rows(db)}
+    assert statuses == {"bad@example.org": ("failed", True), "good@example.org": ("sent", False)}
