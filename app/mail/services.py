@@ -284,3 +284,13 @@ def retry_message(message: OutboxMessage) -> None:
     message.attempts = 0
     message.next_attempt_at = utcnow()
     db.session.flush()
+
+
+def forget_recipient(email: str) -> int:
+    """Delete every queued or sent mail to `email` (anonymisation: they hold the address, and
+    often the name, in their body); return how many were deleted."""
+    address = (email or "").strip().lower()
+    if not address:
+        return 0
+    result = db.session.execute(delete(OutboxMessage).where(func.lower(OutboxMessage.recipient) == address))
+    return result.rowcount or 0

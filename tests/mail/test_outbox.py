@@ -263,3 +263,13 @@ def test_a_message_that_cannot_be_built_fails_without_stopping_the_worker(app, d
     assert result.exit_code == 0, result.output
     statuses = {r.recipient.split("\n")[0]: (r.status, r.last_error is not None) for r in _rows(db)}
     assert statuses == {"bad@example.org": ("failed", True), "good@example.org": ("sent", False)}
+
+
+def test_forget_recipient_deletes_their_mails_for_anonymisation(app, db):
+    from app.mail.services import forget_recipient
+
+    send_mail("Anne@Example.org", "Un", "Texte", attachments=[("a.txt", "text/plain", b"x")])
+    send_mail("autre@example.org", "Deux", "Texte")
+    assert forget_recipient(" anne@example.org ") == 1
+    assert [r.recipient for r in _rows(db)] == ["autre@example.org"]
+    assert forget_recipient("") == 0
