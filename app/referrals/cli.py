@@ -31,7 +31,7 @@ def remind_command(pole_slug: str | None) -> None:
             f"{pole.slug} : {len(lists.due)} orientation(s) à relancer, "
             f"{len(lists.to_close)} sans réponse à clore, {sent} e-mail(s) envoyé(s)."
         )
-    db.session.commit()  # the digests are outbox rows: they leave only once committed
+    db.session.commit()  # e-mails may be outbox rows
     click.echo(f"Total : {total} e-mail(s) de relance envoyé(s).")
 
 
