@@ -212,6 +212,8 @@ def send_session_reminders(pole: Pole, now: datetime | None = None) -> ReminderR
         person, session = reminder.person, reminder.session
         if not _eligible_person(person, opted_out):
             continue
+        if session is not None and session.starts_at <= now:
+            continue  # moved to an earlier time already past: it took place, nothing to tell
         registered = (
             session is not None
             and session.starts_at > now

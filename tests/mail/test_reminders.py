@@ -287,3 +287,14 @@ def test_staff_see_the_opt_out_on_the_person_page_and_can_turn_reminders_back_on
     assert "s'est désinscrite des rappels" not in client.get(f"/people/{fay.id}").get_data(as_text=True)
     other_pole_person = PersonFactory(pole=factories.PoleFactory(), email="z@example.org")
     assert client.post(f"/courriels/rappels/personne/{other_pole_person.id}/reactiver").status_code == 404
+
+
+def test_a_seance_moved_to_a_time_already_past_is_not_cancelled(app, db, runner, seance):
+    session, _people = seance
+    with freeze_time(REMINDER_DAY):
+        _remind(runner)
+    with freeze_time("2026-12-10 12:00:00"):  # 13:00 in Paris; the séance was moved to 09:00
+        session.starts_at = STARTS - timedelta(hours=4)
+        db.session.flush()
+        result = _remind(runner)
+    assert "0 rappel(s), 0 mise(s) à jour, 0 annulation(s)" in result.output
