@@ -14,7 +14,7 @@ from app.auth import tokens
 from app.auth.models import LoginFailure, User
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.core.audit import record_audit
-from app.core.mail import send_mail
+from app.core.mail import render_mail, send_mail
 from app.core.models import utcnow
 from app.core.permissions import REGIONAL, ROLES
 from app.core.urls import absolute_url
@@ -253,9 +253,9 @@ def invite_user(
         send_mail(
             user.email,
             f"Invitation à rejoindre {pole_name} sur Passerelle",
-            f"Bonjour,\n\nUn compte Passerelle vous a été ouvert ({pole_name}).\n"
-            f"Choisissez votre mot de passe en suivant ce lien, valable {hours} heures :\n\n"
-            f"{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
+            render_mail("invitation", pole_name=pole_name, hours=hours, link=link)[0],
+            pole_id=user.pole_id,
+            kind="invitation",
         )
     return user, link
 
@@ -289,7 +289,9 @@ def reinvite_user(user: User) -> str:
     send_mail(
         user.email,
         "Votre invitation Passerelle",
-        f"Bonjour,\n\nVoici un nouveau lien pour choisir votre mot de passe :\n\n{link}\n",
+        render_mail("reinvitation", link=link)[0],
+        pole_id=user.pole_id,
+        kind="invitation",
     )
     record_audit("user.reinvite", user)
     return link
@@ -305,9 +307,9 @@ def send_password_reset(email: str) -> None:
     send_mail(
         user.email,
         "Réinitialisation de votre mot de passe Passerelle",
-        f"Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable {hours} h) :"
-        f"\n\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : "
-        "votre mot de passe reste inchangé.\n",
+        render_mail("password_reset", hours=hours, link=link)[0],
+        pole_id=user.pole_id,
+        kind="password_reset",
     )
     record_audit("user.password_reset_requested", user, pole_id=user.pole_id, actor_id=user.id)
 
