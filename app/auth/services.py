@@ -170,6 +170,8 @@ def _tell_owner_of_lock(user: User) -> None:
         f"passe avec ce lien (valable {cfg['PASSWORD_RESET_MAX_AGE_HOURS']} h) :\n\n{link}\n\n"
         "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : "
         "changez-le s'il est utilisé ailleurs, et prévenez la personne qui administre votre pôle.\n",
+        pole_id=user.pole_id,
+        kind="login_locked",
     )
     record_audit("login.locked", user, pole_id=user.pole_id)
 
@@ -279,6 +281,8 @@ def _tell_owner_of_invitation_elsewhere(existing: User, pole: Pole | None, *, se
         f"Vous pouvez vous connecter ici : {absolute_url('auth.login')}\n"
         f"Si vous devez aussi travailler avec {pole_name}, répondez-lui directement ; "
         "si vous ne connaissez pas ce pôle, ignorez ce message.\n",
+        pole_id=existing.pole_id,
+        kind="invitation",
     )
 
 

@@ -213,13 +213,24 @@ def _send_one(message: OutboxMessage, result: DrainResult) -> None:
         if _permanent(exc) or message.attempts >= max_attempts:
             message.status = "failed"
             result.failed += 1
-            log.warning("Mail #%s to %s given up after %s attempt(s): %s", message.id,
-                        message.recipient, message.attempts, error)
+            log.warning(
+                "Mail #%s to %s given up after %s attempt(s): %s",
+                message.id,
+                message.recipient,
+                message.attempts,
+                error,
+            )
         else:
             message.next_attempt_at = now + retry_delay(message.attempts)
             result.retried += 1
-            log.warning("Mail #%s to %s not sent (attempt %s), retry at %s: %s", message.id,
-                        message.recipient, message.attempts, message.next_attempt_at.isoformat(), error)
+            log.warning(
+                "Mail #%s to %s not sent (attempt %s), retry at %s: %s",
+                message.id,
+                message.recipient,
+                message.attempts,
+                message.next_attempt_at.isoformat(),
+                error,
+            )
         result.errors.append(f"#{message.id} {message.recipient}: {error}")
     else:
         message.status = "sent"
@@ -294,3 +305,25 @@ def forget_recipient(email: str) -> int:
         return 0
     result = db.session.execute(delete(OutboxMessage).where(func.lower(OutboxMessage.recipient) == address))
     return result.rowcount or 0
+
+
+def anonymise_mails(person, pattern) -> int:
+    """Anonymisation (registered with app.privacy): delete the mails sent to the person and
+    scrub their identity from the other mails of their pole (a partner's orientation mail names
+    them); return how many mails were deleted or changed."""
+    from app.privacy.services import scrub_text
+
+    count = forget_recipient(person.email) if person.email else 0
+    if pattern is None:
+        return count
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.pole_id == person.pole_id))
+    for message in messages:
+        changed = False
+        for name in ("subject", "body_text", "body_html"):
+            old = getattr(message, name)
+            new = scrub_text(old, pattern)
+            if new != old:
+                setattr(message, name, new)
+                changed = True
+        count += changed
+    return count

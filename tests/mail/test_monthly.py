@@ -37,8 +37,8 @@ def test_admins_get_last_months_report_on_the_poles_day_once(app, db, runner, po
     mail = mails[0]
     assert (mail.kind, mail.pole_id) == ("admin_report", pole.id)
     assert mail.subject == f"Rapport mensuel de novembre 2026 — {pole.name}"
-    assert "http://127.0.0.1:5000/reports/monthly?month=2026-11" in mail.body_text
-    assert 'href="http://127.0.0.1:5000/reports/monthly?month=2026-11"' in mail.body_html
+    assert "http://localhost/reports/monthly?month=2026-11" in mail.body_text
+    assert 'href="http://localhost/reports/monthly?month=2026-11"' in mail.body_html
     [pdf] = mail.attachments
     assert pdf.filename == f"rapport-mensuel-{pole.slug}-2026-11.pdf"
     assert pdf.mime_type == "application/pdf"
@@ -144,5 +144,5 @@ def test_partner_digest_with_the_referrals_domains_helpers(app, db, runner, pole
     with freeze_time("2026-12-02 06:00:00"):
         _monthly(runner, "--pole", pole.slug)
     [digest] = [m for m in _mails(db) if m.kind == "partner_digest"]
-    assert digest.body_text.count("http://127.0.0.1:5000/") == 2
+    assert digest.body_text.count("http://localhost/") == 2
     assert "Lebreton" not in digest.body_text

@@ -90,7 +90,7 @@ def test_reminders_go_two_days_before_to_registered_participants_with_an_email(a
     assert "Anne" in anne.body_html and "Claire Martin" in anne.body_html
     calendar, event = _ics(anne)
     assert str(calendar["method"]) == "REQUEST"
-    assert str(event["uid"]) == f"seance-{session.id}@127.0.0.1"
+    assert str(event["uid"]) == f"seance-{session.id}@localhost"
     assert int(event["sequence"]) == 0
     assert event.decoded("dtstart") == STARTS
     assert event.decoded("dtend") == STARTS + timedelta(minutes=90)
@@ -128,7 +128,7 @@ def test_a_moved_seance_sends_an_update_with_the_same_uid_and_a_higher_sequence(
     assert "Lieu : Salle polyvalente" in update.body_text
     calendar, event = _ics(update)
     assert str(calendar["method"]) == "REQUEST"
-    assert str(event["uid"]) == f"seance-{session.id}@127.0.0.1"
+    assert str(event["uid"]) == f"seance-{session.id}@localhost"
     assert int(event["sequence"]) == 1
     assert event.decoded("dtstart") == STARTS + timedelta(hours=2)
     # Moved again: sequence 2.
@@ -156,7 +156,7 @@ def test_an_excused_participant_and_a_deleted_seance_get_a_cancel(app, db, runne
     calendar, event = _ics(cancel)
     assert str(calendar["method"]) == "CANCEL"
     assert str(event["status"]) == "CANCELLED"
-    assert str(event["uid"]) == f"seance-{session_id}@127.0.0.1"
+    assert str(event["uid"]) == f"seance-{session_id}@localhost"
     assert int(event["sequence"]) == 1
     # The séance is deleted: Anne's calendar loses it too, from what the reminder row kept.
     with freeze_time("2026-12-09 06:00:00"):
@@ -170,7 +170,7 @@ def test_an_excused_participant_and_a_deleted_seance_get_a_cancel(app, db, runne
     cancels = _mails(db, "session_cancel")
     assert [m.recipient for m in cancels] == ["bruno@example.org", "anne@example.org"]
     _calendar, event = _ics(cancels[-1])
-    assert str(event["uid"]) == f"seance-{session_id}@127.0.0.1"
+    assert str(event["uid"]) == f"seance-{session_id}@localhost"
     assert str(event["summary"]) == "Atelier gouvernance"
 
 
@@ -210,7 +210,7 @@ def test_opt_out_from_the_link_in_the_mail(app, client, db, runner, seance, pole
         _remind(runner)
     anne = next(m for m in _mails(db) if m.recipient == "anne@example.org")
     url = re.search(r"https?://\S+/courriels/rappels/desinscription/\S+", anne.body_text).group(0)
-    path = url.split("127.0.0.1:5000", 1)[1]
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
     page = client.get(path)
     assert page.status_code == 200
     assert "Ne plus recevoir les rappels des séances" in page.get_data(as_text=True)
