@@ -88,6 +88,12 @@ class Accompaniment(IdMixin, PoleScopedMixin, TimestampMixin, db.Model):
         return self.collective.name if self.collective is not None else ""
 
     @property
+    def label(self) -> str:
+        """The one way a dossier is named in lists and choices: « Projet — Personne ou collectif —
+        n° 15 ». The number keeps two dossiers of the same person and title apart."""
+        return f"{self.title} — {self.beneficiary_label} — n° {self.id}"
+
+    @property
     def is_collective(self) -> bool:
         return self.collective_id is not None
 

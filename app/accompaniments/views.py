@@ -23,6 +23,7 @@ from app.accompaniments.models import STATUSES, Accompaniment
 from app.core.pagination import paginate
 from app.core.permissions import ADMIN, ADVISOR, staff_required
 from app.core.scoping import current_pole_scope, get_or_404
+from app.core.sections import register_section
 from app.extensions import db
 from app.main.views import HOME_SECTIONS
 from app.pathways.models import PathwayTemplate, Stage
@@ -250,3 +251,29 @@ def _home_context() -> dict:
 
 
 HOME_SECTIONS.append(((ADMIN, ADVISOR), "accompaniments/_home_section.html", _home_context))
+
+
+def _beneficiary_dossiers(column, record_id: int) -> dict:
+    """The dossiers of a person or a collective, for their record page."""
+    dossiers = db.session.scalars(
+        select(Accompaniment)
+        .where(column == record_id)
+        .options(joinedload(Accompaniment.current_stage))
+        .order_by(Accompaniment.started_on.desc(), Accompaniment.id.desc())
+        .limit(50)
+    ).all()
+    return {"dossiers": dossiers, "dossier_status_labels": STATUS_LABELS}
+
+
+register_section(
+    "person",
+    "accompaniments/_beneficiary_dossiers.html",
+    lambda person: _beneficiary_dossiers(Accompaniment.person_id, person.id),
+    order=15,
+)
+register_section(
+    "collective",
+    "accompaniments/_beneficiary_dossiers.html",
+    lambda collective: _beneficiary_dossiers(Accompaniment.collective_id, collective.id),
+    order=15,
+)

@@ -4,6 +4,7 @@ import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -481,5 +482,5 @@ def end_sessions():
     if ended:
         record_audit("user.sessions_ended", current_user, {"count": ended})
     db.session.commit()
-    flash(_("%(n)d session(s) fermée(s).", n=ended), "success")
+    flash(ngettext("%(num)d session fermée.", "%(num)d sessions fermées.", ended), "success")
     return redirect(url_for("auth.sessions"))

@@ -23,7 +23,7 @@ from app.core.sections import register_section
 from app.core.text import like_pattern
 from app.extensions import db
 from app.people.models import Person
-from app.people.services import create_person
+from app.people.services import create_person, person_matches
 
 SEARCH_LIMIT = 20
 
@@ -103,7 +103,7 @@ def _render_detail(collective: Collective, add_form: AddMemberForm | None = None
             db.session.scalars(
                 select(Person)
                 .where(
-                    Person.search_text.like(like_pattern(q), escape="\\"),
+                    person_matches(q),
                     Person.archived.is_(False),
                     Person.anonymized_at.is_(None),
                 )

@@ -18,7 +18,7 @@ from typing import Any
 import xlsxwriter
 from flask import Response, send_file
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv; charset=utf-8"  # a full Content-Type: pass it as content_type
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -88,13 +88,15 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """A CSV download named `filename`."""
-    return send_file(
+    response = send_file(
         io.BytesIO(csv_bytes(header, rows)),
-        mimetype=CSV_MIMETYPE,
+        mimetype="text/csv",  # Werkzeug appends the charset to a text/* mimetype itself
         as_attachment=True,
         download_name=filename,
         max_age=0,
     )
+    response.headers["Content-Type"] = CSV_MIMETYPE
+    return response
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

@@ -13,7 +13,9 @@ from flask import Flask, current_app, url_for
 from flask_babel import format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
+from app.core.audit_labels import action_label, target_label
 from app.core.sections import page_sections
+from app.core.text import fold
 
 
 def pole_zone() -> ZoneInfo:
@@ -67,6 +69,19 @@ def number(value) -> str:
     return format_decimal(value)
 
 
+def elides(word: str | None) -> bool:
+    """Whether French « de »/« que » elide before `word`: « d'Awa », « d'Hélène », « d'Yves », but
+    « de Yann », « de Bruno ». (A mute h is assumed: first names with an aspirated h are rare.)
+    Templates write both messages, so each language translates both:
+    `_("Séances d'%(name)s", name=n) if n is elided else _("Séances de %(name)s", name=n)`."""
+    folded = fold(word)
+    if not folded:
+        return False
+    if folded[0] in "aeiouh":
+        return True
+    return folded[0] == "y" and len(folded) > 1 and folded[1] not in "aeiou"
+
+
 _URL_MARKER = "9081726354"
 
 
@@ -85,8 +100,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_long, "date_long")
     app.add_template_filter(datetime_short, "datetime")
     app.add_template_filter(number, "number")
+    app.add_template_test(elides, "elided")
 
     app.jinja_env.globals["url_builder"] = url_builder
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["app_version"] = app.config["VERSION"]
     app.jinja_env.globals["page_sections"] = page_sections
+    app.jinja_env.globals["audit_action_label"] = action_label
+    app.jinja_env.globals["audit_target_label"] = target_label

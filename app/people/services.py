@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from app.core.audit import audit_values, diff_fields, record_audit, record_audits
 from app.core.text import fold, like_pattern, search_text
@@ -248,11 +248,35 @@ def archive_person(person: Person, archived: bool = True) -> bool:
     return True
 
 
+def person_matches(query: str | None) -> ColumnElement[bool]:
+    """The search every person picker shares: each word typed, folded (no accents, any case),
+    is found somewhere in `search_text` ("last first email commune postcode"), in any order and
+    as part of a word: « awa le gall », « gall awa », « le gal » all find Awa Le Gall."""
+    words = fold(query).split()
+    return and_(true(), *(Person.search_text.like(like_pattern(word), escape="\\") for word in words))
+
+
+def search_persons(pole: Pole, query: str | None, exclude_ids=(), limit: int = 10) -> list[Person]:
+    """Persons of `pole` a picker offers for `query` (at least two characters), by name; archived
+    and anonymised persons left out."""
+    if len(fold(query).replace(" ", "")) < 2:
+        return []
+    stmt = select(Person).where(
+        Person.pole_id == pole.id,
+        Person.archived.is_(False),
+        Person.anonymized_at.is_(None),
+        person_matches(query),
+    )
+    if exclude_ids:
+        stmt = stmt.where(Person.id.not_in(list(exclude_ids)))
+    return list(db.session.scalars(stmt.order_by(Person.search_text, Person.id).limit(limit)))
+
+
 def persons_query(pole: Pole, q: str | None = None, include_archived: bool = False) -> Select:
     """Persons of `pole` matching a search, sorted by name (for lists and exports)."""
     stmt = select(Person).where(Person.pole_id == pole.id)
     if q and fold(q):
-        stmt = stmt.where(Person.search_text.like(like_pattern(q), escape="\\"))
+        stmt = stmt.where(person_matches(q))
     if not include_archived:
         stmt = stmt.where(Person.archived.is_(False))
     # search_text starts with the folded "last first": an accent- and case-insensitive order.

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.core.audit import record_audit
 from app.core.exports import csv_response, xlsx_response
+from app.core.formatting import elides
 from app.core.pagination import paginate
 from app.core.permissions import staff_required
 from app.core.scoping import get_or_404
@@ -114,7 +115,12 @@ def new():
                 data["privacy_notice_given_on"] = date.today()
             person = services.create_person(current_user.pole, **data)
             db.session.commit()
-            flash(_("Fiche de %(name)s créée.", name=person.full_name), "success")
+            flash(
+                _("Fiche d'%(name)s créée.", name=person.full_name)
+                if elides(person.first_name)
+                else _("Fiche de %(name)s créée.", name=person.full_name),
+                "success",
+            )
             return redirect(url_for("people.detail", person_id=person.id))
     return render_template(
         "people/form.html", form=form, person=None, duplicates=duplicates, notice=PRIVACY_NOTICE

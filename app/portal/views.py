@@ -23,6 +23,7 @@ from app.core.scoping import get_or_404
 from app.core.sections import register_section
 from app.extensions import db
 from app.main.views import HOME_SECTIONS
+from app.people.forms import GENDER_LABELS
 from app.people.models import Person
 from app.portal import bp, services
 from app.portal.forms import (
@@ -64,6 +65,7 @@ def _labels() -> dict:
         "round_labels": ROUND_LABELS,
         "level_labels": LEVEL_LABELS,
         "score_labels": SCORE_LABELS,
+        "gender_labels": GENDER_LABELS,
     }
 
 

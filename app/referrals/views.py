@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -152,7 +153,7 @@ class Prefill:
     @property
     def label(self) -> str:
         if self.accompaniment is not None:
-            return f"{self.accompaniment.title} — {self.accompaniment.beneficiary_label}"
+            return self.accompaniment.label
         return self.person.full_name if self.person is not None else self.collective.name
 
     @property
@@ -169,7 +170,7 @@ def _fill_beneficiary_choices(form: ReferralForm) -> None:
         .options(joinedload(Accompaniment.person), joinedload(Accompaniment.collective))
         .order_by(Accompaniment.title)
     ).all()
-    form.accompaniment_id.choices = empty + [(a.id, f"{a.title} — {a.beneficiary_label}") for a in dossiers]
+    form.accompaniment_id.choices = empty + [(a.id, a.label) for a in dossiers]
     persons = db.session.execute(
         select(Person.id, Person.last_name, Person.first_name)
         .where(Person.archived.is_(False), Person.anonymized_at.is_(None))
@@ -187,7 +188,9 @@ def _partner_choices(thematic_ids: list[int]) -> list[tuple]:
     for structure, shared in services.rank_partners(current_user.pole_id, thematic_ids):
         label = structure.name
         if shared:
-            label += " " + _("(%(n)d thématique(s) en commun)", n=shared)
+            label += " " + ngettext(
+                "(%(num)d thématique en commun)", "(%(num)d thématiques en commun)", shared
+            )
         choices.append((structure.id, label))
     return choices
 

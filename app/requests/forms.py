@@ -9,9 +9,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accompaniments.services import local_today
 from app.collectives.models import Collective
-from app.core.text import like_pattern
 from app.extensions import db
 from app.people.models import Person
+from app.people.services import person_matches
 from app.poles.models import Pole, Thematic
 from app.requests.models import CHANNELS, OUTCOMES
 from app.structures.models import Structure
@@ -77,7 +77,7 @@ def person_choices(pole: Pole, query: str | None, selected: int | None) -> list[
     """Persons matching `query` (or the latest ones), always including the selected one."""
     stmt = select(Person).where(Person.pole_id == pole.id, Person.archived.is_(False))
     if query and query.strip():
-        stmt = stmt.where(Person.search_text.like(like_pattern(query), escape="\\")).order_by(
+        stmt = stmt.where(person_matches(query)).order_by(
             Person.last_name, Person.first_name
         )
     else:

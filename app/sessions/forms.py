@@ -56,17 +56,11 @@ class SessionForm(FlaskForm):
     )
     place = StringField(_l("Lieu"), validators=[Optional(), Length(max=200)])
     remote = BooleanField(_l("À distance"))
-    advisors = SelectMultipleField(
-        _l("Accompagnateur·rices"),
-        coerce=int,
-        description=_l("Ctrl (ou Cmd) + clic pour en choisir plusieurs."),
-    )
+    advisors = SelectMultipleField(_l("Accompagnateur·rices"), coerce=int)
     accompaniments = SelectMultipleField(
         _l("Dossiers concernés"),
         coerce=int,
-        description=_l(
-            "Ctrl (ou Cmd) + clic pour en choisir plusieurs, puis « Préremplir les participants »."
-        ),
+        description=_l("Cochez-les puis « Préremplir les participants » pour ajouter leurs bénéficiaires."),
     )
     thematics = SelectMultipleField(_l("Thématiques"), coerce=int)
     funding_programme_id = SelectField(_l("Programme de financement"), coerce=_coerce_optional_int)
@@ -101,7 +95,7 @@ class SessionForm(FlaskForm):
         self.pole = pole
         self.advisors.choices = [(u.id, u.display_name) for u in services.staff_users(pole)]
         self.accompaniments.choices = [
-            (a.id, f"{a.beneficiary_label} — {a.title}")
+            (a.id, a.label)
             for a in services.active_accompaniments(pole, linked_accompaniment_ids)
         ]
         self.thematics.choices = [(t.id, t.name) for t in services.pole_thematics(pole, linked_thematic_ids)]

@@ -26,7 +26,9 @@ from app.poles.models import FundingProgramme, Thematic
 # Keys are the contract of formats/report-monthly.md (`sessions.by_kind`).
 KINDS = ("individual", "workshop", "training", "governance", "permanence", "network")
 PUBLISHABLE_KINDS = ("workshop", "training", "network")
-ATTENDANCE_STATUSES = ("invited", "present", "excused", "absent")
+# In the order the attendance forms show them: the usual answer first, « invité·e » (not yet
+# answered) last.
+ATTENDANCE_STATUSES = ("present", "excused", "absent", "invited")
 
 session_advisors = Table(
     "session_advisors",

@@ -19,8 +19,8 @@ from app.collectives.models import Collective, Membership
 from app.core.audit import diff_fields, record_audit
 from app.core.models import utcnow
 from app.core.permissions import HOLDER, STAFF
-from app.core.text import like_pattern
 from app.extensions import db
+from app.people import services as people_services
 from app.people.models import Person
 from app.people.services import create_person
 from app.poles.models import FundingProgramme, Pole, Thematic
@@ -136,6 +136,20 @@ def prefill_persons(accompaniments: list[Accompaniment], on: date) -> list[Perso
     )
 
 
+def collective_members(collective_id: int, on: date) -> list[Person]:
+    """The collective's members on `on` (pole-scoped query)."""
+    members = select(Membership.person_id).where(
+        Membership.collective_id == collective_id,
+        or_(Membership.joined_on.is_(None), Membership.joined_on <= on),
+        or_(Membership.left_on.is_(None), Membership.left_on > on),
+    )
+    return list(
+        db.session.scalars(
+            select(Person).where(Person.id.in_(members), Person.anonymized_at.is_(None)).order_by(Person.id)
+        )
+    )
+
+
 def persons_by_id(pole: Pole, ids) -> dict[int, Person]:
     """Persons of `pole` with these ids, in one query."""
     ids = {int(i) for i in ids}
@@ -146,17 +160,8 @@ def persons_by_id(pole: Pole, ids) -> dict[int, Person]:
 
 
 def search_persons(pole: Pole, query: str, exclude_ids=(), limit: int = 10) -> list[Person]:
-    query = (query or "").strip()
-    if len(query) < 2:
-        return []
-    stmt = select(Person).where(
-        Person.pole_id == pole.id,
-        Person.anonymized_at.is_(None),
-        Person.search_text.like(like_pattern(query), escape="\\"),
-    )
-    if exclude_ids:
-        stmt = stmt.where(Person.id.not_in(list(exclude_ids)))
-    return list(db.session.scalars(stmt.order_by(Person.last_name, Person.first_name).limit(limit)))
+    """The person picker of the séance and attendance forms (the shared people search)."""
+    return people_services.search_persons(pole, query, exclude_ids=exclude_ids, limit=limit)
 
 
 def _check_statuses(statuses: dict[int, str]) -> None:
@@ -486,6 +491,20 @@ def collective_sessions(collective: Collective, before: datetime):
         )
     )
     return union(direct, via_dossiers).subquery()
+
+
+def recent_collective_sessions(collective: Collective, limit: int = 10) -> list[AccompanimentSession]:
+    """The collective's latest séances (past and the next ones), newest first."""
+    far = utcnow() + timedelta(days=3650)
+    ids = collective_sessions(collective, far)
+    return list(
+        db.session.scalars(
+            select(AccompanimentSession)
+            .where(AccompanimentSession.id.in_(select(ids.c.id)))
+            .order_by(AccompanimentSession.starts_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def regularity_for_collective(collective: Collective, now: datetime | None = None) -> Regularity:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
@@ -106,15 +106,19 @@ def _int_or_none(value) -> int | None:
 def _initial_data(session: AccompanimentSession | None, pole: Pole) -> dict:
     if session is None:
         now_local = services.to_local(pole, utcnow())
+        dossiers = _dossiers_from_args()
+        kind = request.args.get("kind")
+        if kind not in KINDS:
+            kind = "workshop" if any(a.collective_id for a in dossiers) else "individual"
+        thematic_ids = list(dict.fromkeys(t.id for a in dossiers for t in a.thematics))
         return {
-            "kind": request.args.get("kind") if request.args.get("kind") in KINDS else "individual",
+            "kind": kind,
             "day": now_local.date(),
             "start_time": now_local.replace(minute=0, second=0, microsecond=0).time(),
             "duration_minutes": 60,
             "advisors": [current_user.id],
-            "accompaniments": [
-                i for i in (_int_or_none(v) for v in request.args.getlist("accompaniment")) if i
-            ],
+            "accompaniments": [a.id for a in dossiers],
+            "thematics": thematic_ids,
         }
     local = services.to_local(pole, session.starts_at)
     data = {k: getattr(session, k) for k in services.SCALAR_FIELDS if k != "starts_at"}
@@ -126,6 +130,44 @@ def _initial_data(session: AccompanimentSession | None, pole: Pole) -> dict:
         thematics=[t.id for t in session.thematics],
     )
     return data
+
+
+def _dossiers_from_args() -> list[Accompaniment]:
+    """The dossiers a shortcut names: `accompaniment=<id>` (repeatable), or the open dossiers of
+    `person=<id>` or `collective=<id>` (pole-scoped: another pole's ids find nothing)."""
+    ids = [i for i in (_int_or_none(v) for v in request.args.getlist("accompaniment")) if i]
+    person_id = _int_or_none(request.args.get("person"))
+    collective_id = _int_or_none(request.args.get("collective"))
+    conditions = []
+    if ids:
+        conditions.append(Accompaniment.id.in_(ids))
+    for column, value in ((Accompaniment.person_id, person_id), (Accompaniment.collective_id, collective_id)):
+        if value:
+            conditions.append(and_(column == value, Accompaniment.status.in_(("active", "suspended"))))
+    if not conditions:
+        return []
+    return list(
+        db.session.scalars(select(Accompaniment).where(or_(*conditions)).order_by(Accompaniment.id))
+    )
+
+
+def _prefilled_people(pole: Pole, form: SessionForm) -> list[Person]:
+    """Participants of a new séance opened from a shortcut: the dossiers' beneficiaries (members
+    for a collective), plus the person or the collective's members named in the query string."""
+    on = form.day.data or _local_today(pole)
+    people = {}
+    if form.accompaniments.data:
+        accs = db.session.scalars(
+            select(Accompaniment).where(Accompaniment.id.in_(form.accompaniments.data))
+        ).all()
+        people.update((p.id, p) for p in services.prefill_persons(accs, on))
+    person_id = _int_or_none(request.args.get("person"))
+    if person_id:
+        people.update(services.persons_by_id(pole, [person_id]))
+    collective_id = _int_or_none(request.args.get("collective"))
+    if collective_id:
+        people.update((p.id, p) for p in services.collective_members(collective_id, on))
+    return sorted(people.values(), key=lambda p: (p.last_name.lower(), p.first_name.lower()))
 
 
 def _form_starts_at(form: SessionForm, pole: Pole) -> datetime | None:
@@ -154,12 +196,8 @@ def _session_form_page(session: AccompanimentSession | None):
             )
         else:
             rows = OrderedDict()
-            if form.accompaniments.data:
-                accs = db.session.scalars(
-                    select(Accompaniment).where(Accompaniment.id.in_(form.accompaniments.data))
-                ).all()
-                for person in services.prefill_persons(accs, form.day.data):
-                    rows[person.id] = services.default_status(_form_starts_at(form, pole))
+            for person in _prefilled_people(pole, form):
+                rows[person.id] = services.default_status(_form_starts_at(form, pole))
         return _render_form(form, session, rows, search_results, form_error)
 
     form = SessionForm(pole, **linked)
@@ -167,6 +205,8 @@ def _session_form_page(session: AccompanimentSession | None):
     starts_at = _form_starts_at(form, pole)
     default = services.default_status(starts_at)
     action = request.form.get("action", "save")
+    if action == "enter":  # Enter in a field: search if a person is being searched, else save
+        action = "search" if request.form.get("person_q", "").strip() else "save"
     if request.form.get("add_person"):
         action = "add"
         person_id = _int_or_none(request.form["add_person"])
@@ -188,7 +228,14 @@ def _session_form_page(session: AccompanimentSession | None):
         if not accs:
             form_error = _("Choisissez d'abord un ou plusieurs dossiers.")
         else:
-            flash(_("%(n)d participant·e(s) ajouté·e(s) depuis les dossiers.", n=added), "info")
+            flash(
+                ngettext(
+                    "%(num)d participant·e ajouté·e depuis les dossiers.",
+                    "%(num)d participant·es ajouté·es depuis les dossiers.",
+                    added,
+                ),
+                "info",
+            )
     elif action == "search":
         search_results = services.search_persons(
             pole, request.form.get("person_q", ""), exclude_ids=rows.keys()
@@ -216,10 +263,10 @@ def _session_form_page(session: AccompanimentSession | None):
                 db.session.commit()
                 flash(message, "success")
                 return redirect(url_for("sessions.detail", session_id=session.id))
-    return _render_form(form, session, rows, search_results, form_error)
+    return _render_form(form, session, rows, search_results, form_error, searched=action == "search")
 
 
-def _render_form(form, session, rows, search_results, form_error):
+def _render_form(form, session, rows, search_results, form_error, searched=False):
     pole = _pole()
     return render_template(
         "sessions/form.html",
@@ -229,6 +276,7 @@ def _render_form(form, session, rows, search_results, form_error):
         search_results=search_results,
         person_q=request.form.get("person_q", ""),
         form_error=form_error,
+        searched=searched,
     )
 
 
@@ -279,7 +327,11 @@ def attendance(session_id: int):
     session = _load_session(session_id)
     pole = _pole()
     if request.method == "POST":
-        rows = _rows_from_request()
+        if request.form.get("all_present"):
+            # « Tout le monde présent »: one tap marks every attendee present (no JavaScript).
+            rows = OrderedDict((a.person_id, "present") for a in session.attendances)
+        else:
+            rows = _rows_from_request()
         if request.form.get("add_person"):
             person_id = _int_or_none(request.form["add_person"])
             if person_id:
@@ -303,6 +355,7 @@ def attendance(session_id: int):
         rows=[(a.person, a.status) for a in attendances],
         q=q,
         search_results=results,
+        is_future=session.starts_at > utcnow(),
     )
 
 
@@ -342,7 +395,6 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
     advisors = services.advisor_names(ids)
     detail_url = url_builder("sessions.detail", "session_id")
     kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
-    present, invited = _("%(n)d présent·e(s)"), _("%(n)d invité·e(s)")  # formatted below
     now = utcnow()
     days: OrderedDict[date, list[AgendaEntry]] = OrderedDict()
     for row in rows:
@@ -356,9 +408,11 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
                 title=row.title,
                 kind=kinds[row.kind],
                 advisors=", ".join(advisors[row.id]),
-                attendance=present % {"n": count["present"]}
+                attendance=ngettext("%(num)d présent·e", "%(num)d présent·es", count["present"])
                 if past
-                else invited % {"n": count["invited"] + count["excused"]},
+                else ngettext(
+                    "%(num)d invité·e", "%(num)d invité·es", count["invited"] + count["excused"]
+                ),
                 to_fill=past and count["invited"] > 0,
                 public=not past and row.is_public,
             )
@@ -417,6 +471,10 @@ HOME_SECTIONS.append((STAFF, "sessions/_home_unfilled.html", _home_context))
 
 def regularity_context(collective: Collective) -> dict:
     return {"regularity": services.regularity_for_collective(collective)}
+
+
+def collective_sessions_context(collective: Collective) -> dict:
+    return {"collective": collective, "sessions": services.recent_collective_sessions(collective)}
 
 
 def person_attendance_context(person: Person) -> dict:
@@ -661,5 +719,6 @@ def _register_public_routes(state):
     )
 
 
+register_section("collective", "sessions/_collective_sessions.html", collective_sessions_context, order=25)
 register_section("collective", "sessions/_regularity_section.html", regularity_context, order=30)
 register_section("person", "sessions/_person_attendance_section.html", person_attendance_context, order=40)

@@ -67,9 +67,9 @@ def test_holder_journey_on_a_phone(page, seed):
     page.wait_for_url("**/")
     _shot(page, "home")
 
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Mon parcours"
-    ).click()
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    nav.locator("summary", has_text="Menu").click()  # the phone menu is folded
+    nav.get_by_role("link", name="Mon parcours").click()
     page.wait_for_url("**/portal/")
     current = page.locator('[aria-current="step"]')
     assert "Diagnostic partagé" in current.inner_text() and "étape en cours" in current.inner_text()

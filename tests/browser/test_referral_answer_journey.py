@@ -57,8 +57,7 @@ def test_referent_declines_from_the_mailed_link_and_the_advisor_sees_it(app, pag
     page.get_by_label("Motif de l'orientation").fill("Recherche d'un prêt d'honneur pour le local")
     page.get_by_label("Nom du ou de la référent·e chez le partenaire").fill("Jeanne Martin")
     page.get_by_label("E-mail du ou de la référent·e").fill("jeanne.martin@franceactive.example")
-    page.get_by_label("Envoyer maintenant au partenaire").check()
-    page.get_by_role("button", name="Enregistrer l'orientation").click()
+    page.get_by_role("button", name="Envoyer au partenaire").click()  # the default action
     page.wait_for_url("**/referrals/*")
     expect(page.locator("main")).to_contain_text("Orientation envoyée au partenaire.")
     detail_url = page.url

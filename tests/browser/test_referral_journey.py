@@ -56,8 +56,7 @@ def test_orient_collective_partner_accepts_advisor_sees_it(page, seed):
     assert page.get_by_label("Gouvernance partagée").is_checked()
     page.get_by_label("Structure partenaire").select_option(label="DLA Ille-et-Vilaine")
     page.get_by_label("Motif de l'orientation").fill("Appui à la gouvernance du collectif")
-    page.get_by_label("Envoyer maintenant au partenaire").check()
-    page.get_by_role("button", name="Enregistrer l'orientation").click()
+    page.get_by_role("button", name="Envoyer au partenaire").click()
     page.wait_for_url("**/referrals/*")
     expect(page.locator("main")).to_contain_text("Orientation envoyée au partenaire.")
     detail_url = page.url

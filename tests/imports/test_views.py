@@ -74,7 +74,7 @@ def test_upload_preview_confirm(client, admin, login_as, upload_dir):
     result = post(client, "/imports/confirm", data={"token": token, "kind": "people", "skip_invalid": "y"})
     html = result.text
     assert result.status_code == 200
-    assert "Import effectué" in html and "2 enregistrement(s) créé(s)" in html
+    assert "Import effectué" in html and "2 enregistrements créés" in html
     assert count(admin.pole) == 2
     assert not stored.exists()
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import.commit")).one()
@@ -94,7 +94,7 @@ def test_valid_file_confirms_without_option(client, admin, login_as, upload_dir)
     html = upload(client, b"nom;prenom\nMartin;Jean\n").text
     assert "Ignorer les lignes invalides" not in html
     result = post(client, "/imports/confirm", data={"token": token_of(html), "kind": "people"})
-    assert "1 enregistrement(s) créé(s)" in result.text
+    assert "1 enregistrement créé" in result.text
 
 
 def test_file_over_5_mb_is_refused(client, admin, login_as, upload_dir, app):

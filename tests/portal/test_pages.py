@@ -41,7 +41,8 @@ def test_sessions_show_my_attendance_summary_next_steps_never_private_notes(clie
     assert "Bertho" not in text and "Absent·e" not in text and "Excusé·e" not in text
     assert "Séance de Dan" not in text
     upcoming = text.split("Prochaines séances")[1].split("Séances passées")[0]
-    assert "Prochain rendez-vous" in upcoming and "Invité·e" in upcoming
+    assert "Prochain rendez-vous" in upcoming and "Ma réponse : pas encore de réponse" in upcoming
+    assert "Invité·e" not in upcoming
 
 
 def test_member_who_left_keeps_old_collective_seances_but_not_new_ones(client, world, login_as):

@@ -33,7 +33,7 @@ def test_admin_sees_the_pole_journal_in_pole_time(client, db, admin, pole, other
     html = client.get("/privacy/journal").get_data(as_text=True)
     assert "14/03/2026 09:30" in html  # 08:30 UTC is 09:30 in Paris in March
     assert "2026-03-14 08:30:00 UTC" in html
-    assert "person.update" in html and admin.display_name in html
+    assert "Fiche modifiée" in html and admin.display_name in html  # the action in words
     assert "a@x.fr → b@x.fr" in html
     assert "secret.other_pole" not in html
 

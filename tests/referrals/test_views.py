@@ -96,7 +96,7 @@ def test_new_prefilled_with_collective_and_partners_ranked_by_thematics(client, 
         client.get(f"/referrals/new?collective_id={collective.id}&thematics={gov.id}&filter=1&reason=Gouv")
     )
     assert body.index("ZZZ gouvernance") < body.index("AAA sans rapport")
-    assert "1 thématique(s) en commun" in body
+    assert "1 thématique en commun" in body
     assert "Gouv</textarea>" in body
 
 
