@@ -192,21 +192,23 @@ def _partner_choices(thematic_ids: list[int]) -> list[tuple]:
 def new():
     prefill = Prefill()
     pole = current_user.pole
-    filtering = request.method == "GET" and "filter" in request.args
-    form = ReferralForm(formdata=request.args) if filtering else ReferralForm()
+    # « Filtrer les partenaires » posts the form (CSRF-checked) and re-renders it without saving:
+    # the person and the motif never go into a URL, the browser history or an access log.
+    filtering = request.method == "POST" and "filter" in request.form
+    form = ReferralForm()
     if prefill.fixed:
         del form.accompaniment_id, form.person_id, form.collective_id
     else:
         _fill_beneficiary_choices(form)
     thematics = _active_thematics()
     form.thematics.choices = [(t.id, t.name) for t in thematics]
-    if request.method == "GET" and not filtering:
+    if request.method == "GET":
         form.referred_on.data = services.pole_today(pole)
         form.thematics.data = [t.id for t in prefill.thematics]
     form.partner_id.choices = _partner_choices(form.thematics.data or [])
 
     beneficiary_error = None
-    if form.validate_on_submit():
+    if not filtering and form.validate_on_submit():
         chosen = {t.id: t for t in thematics}
         data = {
             "accompaniment": prefill.accompaniment,
