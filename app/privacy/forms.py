@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.auth.models import User
+from app.core.dates import DayInRange
 from app.privacy.models import REQUEST_KIND_LABELS
 
 
@@ -27,8 +28,8 @@ class AuditFilterForm(FlaskForm):
     target_id = IntegerField(
         _l("N° d'enregistrement"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
-    date_from = DateField(_l("Du"), validators=[Optional()])
-    date_to = DateField(_l("Au"), validators=[Optional()])
+    date_from = DateField(_l("Du"), validators=[Optional(), DayInRange()])
+    date_to = DateField(_l("Au"), validators=[Optional(), DayInRange()])
 
     def __init__(self, users: list[User], target_types: list[str], **kwargs):
         super().__init__(**kwargs)

@@ -1,6 +1,6 @@
 """Orientation pages: staff list, creation, detail and workflow, chasing; partner pages."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from app.accompaniments.models import Accompaniment
 from app.auth.models import User
 from app.auth.services import AccountError
 from app.collectives.models import Collective
+from app.core.dates import invalid_month_message, month_bounds, parse_month
 from app.core.pagination import paginate
 from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
 from app.core.scoping import get_or_404
@@ -71,13 +72,12 @@ def _staff_users():
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
-    try:
-        year, month = (int(p) for p in value.split("-"))
-        start = date(year, month, 1)
-    except (ValueError, TypeError):
+    """First day of the month and of the next one, or None (malformed, out of range)."""
+    parsed = parse_month(value)
+    if parsed is None:
         return None
-    end = date(year + (month == 12), month % 12 + 1, 1)
-    return start, end
+    first, last = month_bounds(*parsed)
+    return first, last + timedelta(days=1)
 
 
 @bp.route("/")
@@ -100,7 +100,7 @@ def index():
     if form.month.data:
         bounds = _month_bounds(form.month.data.strip())
         if bounds is None:
-            form.month.errors = [_("Indiquez le mois sous la forme AAAA-MM, par exemple 2026-03.")]
+            form.month.errors = [invalid_month_message(form.month.data)]
         else:
             stmt = stmt.where(Referral.referred_on >= bounds[0], Referral.referred_on < bounds[1])
     if form.partner.data:

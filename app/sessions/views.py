@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
 from app.collectives.models import Collective
+from app.core.dates import parse_day
 from app.core.formatting import time_short, url_builder
 from app.core.models import utcnow
 from app.core.pagination import paginate
@@ -371,10 +372,8 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
 def agenda():
     pole = _pole()
     view = request.args.get("view") if request.args.get("view") in ("week", "month") else "week"
-    try:
-        anchor = date.fromisoformat(request.args.get("d", ""))
-    except ValueError:
-        anchor = _local_today(pole)
+    # Malformed or out-of-range days (9999-12-31, 0001-01-01…) show this week, never a 500.
+    anchor = parse_day(request.args.get("d")) or _local_today(pole)
     first, end, previous, following = _period(view, anchor)
     advisor_id = _int_or_none(request.args.get("advisor"))
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
