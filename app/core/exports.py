@@ -27,6 +27,14 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
 
 
+class Percent(float):
+    """A share (0.571) that spreadsheets show as a percentage (57,1 %) and keep as a number."""
+
+
+class MonthDate(date):
+    """A date standing for its whole month: written as a date, shown as « octobre 2026 »."""
+
+
 def _local_naive(value: datetime) -> datetime:
     """An aware datetime shown in the pole's time zone, without tzinfo (spreadsheets have none)."""
     if value.tzinfo is None:
@@ -107,6 +115,8 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
     )
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    month_format = workbook.add_format({"num_format": "mmmm yyyy", "align": "left"})
+    percent_format = workbook.add_format({"num_format": "0.0%"})
     datetime_format = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
     used: set[str] = set()
     for title, header, rows in sheets:
@@ -121,6 +131,9 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
                 if isinstance(value, bool):
                     text = "oui" if value else "non"
                     sheet.write_string(r, col, text)
+                elif isinstance(value, Percent):
+                    sheet.write_number(r, col, float(value), percent_format)
+                    text = "100,0 %"
                 elif isinstance(value, int | float | Decimal):
                     sheet.write_number(r, col, float(value) if isinstance(value, Decimal) else value)
                     text = str(value)
@@ -128,8 +141,14 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
                     sheet.write_datetime(r, col, _local_naive(value), datetime_format)
                     text = "00/00/0000 00:00"
                 elif isinstance(value, date):
-                    sheet.write_datetime(r, col, datetime(value.year, value.month, value.day), date_format)
-                    text = "00/00/0000"
+                    month = isinstance(value, MonthDate)
+                    sheet.write_datetime(
+                        r,
+                        col,
+                        datetime(value.year, value.month, value.day),
+                        month_format if month else date_format,
+                    )
+                    text = "septembre 0000" if month else "00/00/0000"
                 else:
                     text = str(value)
                     sheet.write_string(r, col, text)

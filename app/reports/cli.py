@@ -21,7 +21,7 @@ from app.reports.regional import regional_report
 from app.reports.services import monthly_report
 
 report_cli = AppGroup("report", help="Produire les rapports (mensuel, indicateurs, régional).")
-FORMAT_CHOICE = click.Choice(["json", "csv", "xlsx", "pdf"])
+FORMAT_CHOICE = click.Choice(["json", "csv", "csv_fr", "xlsx", "pdf"])
 
 
 def fail(message: str) -> None:

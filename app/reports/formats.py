@@ -13,6 +13,7 @@ from flask import render_template
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from app.core.exports import MonthDate, Percent
 from app.reports import exports
 from app.reports.charts import hbar_chart
 from app.reports.periods import parse_month
@@ -192,6 +193,41 @@ def _meta_rows(report: dict) -> list[tuple[str, Any]]:
     ]
 
 
+ALL = _l("Tous")
+
+
+def _filter_name(filters: dict, key: str) -> str:
+    return (filters.get(key) or {}).get("name") or str(ALL)
+
+
+def _monthly_meta_sheet(report: dict) -> list[tuple[str, Any]]:
+    """The « Rapport » sheet: what the workbook is about, in words, with real dates."""
+    filters = report.get("filters") or {}
+    year, number = parse_month(report["month"])
+    return [
+        (str(_l("Pôle")), report.get("pole_name") or report["pole"]),
+        (str(_l("Mois")), MonthDate(year, number, 1)),
+        (str(_l("Premier jour")), date.fromisoformat(report["period"]["first_day"])),
+        (str(_l("Dernier jour")), date.fromisoformat(report["period"]["last_day"])),
+        (str(_l("Programme de financement")), _filter_name(filters, "programme")),
+        (str(_l("Accompagnateur·rice")), _filter_name(filters, "advisor")),
+        (str(_l("Produit le")), date.today()),
+    ]
+
+
+def _sheet_value(key: str, value: Any) -> Any:
+    """A figure for a spreadsheet: shares become percentages, other values stay as they are."""
+    if key.rsplit(".", 1)[-1] in RATE_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
+        return Percent(value)
+    return value
+
+
+# The CSV for machines keeps stable keys (`section;key;value`, a public format); the
+# « CSV en clair » (csv_fr) gives the same rows in words, as people read them in a spreadsheet.
+CSV_HEADER = ("section", "key", "value")
+CSV_FR_HEADER = (_l("Rubrique"), _l("Indicateur"), _l("Valeur"))
+
+
 MONTHLY_SECTIONS = tuple(SECTION_LABELS)
 
 
@@ -199,21 +235,48 @@ def monthly_json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
 
 
+def _csv(meta: list[tuple[str, Any]], flat: list) -> bytes:
+    rows = [("report", key, value) for key, value in meta]
+    rows += [(section, key, value) for section, key, _label, value in flat]
+    return exports.csv_bytes(CSV_HEADER, rows)
+
+
+def _fr_value(key: str, value: Any) -> Any:
+    """A value as French spreadsheets read it: « 57,1 % » for shares, numbers kept as numbers."""
+    if key.rsplit(".", 1)[-1] in RATE_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
+        return display(value, rate=True)
+    return value
+
+
+def _csv_fr(meta: list[tuple[str, Any]], flat: list, section_labels: dict) -> bytes:
+    rows = [(str(_l("Rapport")), label, value) for label, value in meta]
+    rows += [(str(section_labels[s]), label, _fr_value(key, value)) for s, key, label, value in flat]
+    return exports.csv_bytes([str(h) for h in CSV_FR_HEADER], rows)
+
+
 def monthly_csv(report: dict) -> bytes:
-    rows = [("report", key, value) for key, value in _meta_rows(report)]
-    rows += [(section, key, value) for section, key, _label, value in flatten(report, MONTHLY_SECTIONS)]
-    return exports.csv_bytes(("section", "key", "value"), rows)
+    return _csv(_meta_rows(report), flatten(report, MONTHLY_SECTIONS))
+
+
+def monthly_csv_fr(report: dict) -> bytes:
+    return _csv_fr(_monthly_meta_sheet(report), flatten(report, MONTHLY_SECTIONS), SECTION_LABELS)
+
+
+def _section_sheets(flat: list, section_labels: dict) -> list:
+    header = (str(_l("Indicateur")), str(_l("Valeur")))
+    return [
+        (
+            str(title),
+            header,
+            [(label, _sheet_value(key, value)) for s, key, label, value in flat if s == section],
+        )
+        for section, title in section_labels.items()
+    ]
 
 
 def monthly_xlsx(report: dict) -> bytes:
-    flat = flatten(report, MONTHLY_SECTIONS)
-    sheets = [(str(_l("Rapport")), (str(_l("Clé")), str(_l("Valeur"))), _meta_rows(report))]
-    for section in MONTHLY_SECTIONS:
-        rows = [(label, key, value) for s, key, label, value in flat if s == section]
-        sheets.append(
-            (str(SECTION_LABELS[section]), (str(_l("Indicateur")), str(_l("Clé")), str(_l("Valeur"))), rows)
-        )
-    return exports.xlsx_bytes(sheets)
+    meta = (str(_l("Rapport")), (str(_l("Rubrique")), str(_l("Valeur"))), _monthly_meta_sheet(report))
+    return exports.xlsx_bytes([meta, *_section_sheets(flatten(report, MONTHLY_SECTIONS), SECTION_LABELS)])
 
 
 def _chart(chart_id: str, title: str, items: list[tuple[str, Any]], rate: bool = False) -> dict:
@@ -341,7 +404,13 @@ def monthly_pdf(report: dict, **context) -> bytes:
     return exports.pdf_bytes(html)
 
 
-MONTHLY_FORMATS = {"json": monthly_json, "csv": monthly_csv, "xlsx": monthly_xlsx, "pdf": monthly_pdf}
+MONTHLY_FORMATS = {
+    "json": monthly_json,
+    "csv": monthly_csv,
+    "csv_fr": monthly_csv_fr,
+    "xlsx": monthly_xlsx,
+    "pdf": monthly_pdf,
+}
 
 
 # --- funder indicators ------------------------------------------------------------------------
@@ -386,18 +455,28 @@ def indicators_json(result: dict) -> str:
 
 
 def indicators_csv(result: dict) -> bytes:
-    rows = [("report", k, v) for k, v in _indicator_meta(result)]
-    rows += [(section, key, value) for section, key, _label, value in indicators_rows(result)]
-    return exports.csv_bytes(("section", "key", "value"), rows)
+    return _csv(_indicator_meta(result), indicators_rows(result))
+
+
+def indicators_csv_fr(result: dict) -> bytes:
+    return _csv_fr(_indicators_meta_sheet(result), indicators_rows(result), INDICATOR_SECTIONS)
+
+
+def _indicators_meta_sheet(result: dict) -> list[tuple[str, Any]]:
+    filters = result.get("filters") or {}
+    return [
+        (str(_l("Pôle")), result.get("pole_name") or result["pole"]),
+        (str(_l("Début")), date.fromisoformat(result["start"])),
+        (str(_l("Fin")), date.fromisoformat(result["end"])),
+        (str(_l("Programme de financement")), _filter_name(filters, "programme")),
+        (str(_l("Accompagnateur·rice")), _filter_name(filters, "advisor")),
+        (str(_l("Produit le")), date.today()),
+    ]
 
 
 def indicators_xlsx(result: dict) -> bytes:
-    flat = indicators_rows(result)
-    sheets = [(str(_l("Rapport")), (str(_l("Clé")), str(_l("Valeur"))), _indicator_meta(result))]
-    for section, title in INDICATOR_SECTIONS.items():
-        rows = [(label, key, value) for s, key, label, value in flat if s == section]
-        sheets.append((str(title), (str(_l("Indicateur")), str(_l("Clé")), str(_l("Valeur"))), rows))
-    return exports.xlsx_bytes(sheets)
+    meta = (str(_l("Rapport")), (str(_l("Rubrique")), str(_l("Valeur"))), _indicators_meta_sheet(result))
+    return exports.xlsx_bytes([meta, *_section_sheets(indicators_rows(result), INDICATOR_SECTIONS)])
 
 
 def indicator_sections(result: dict) -> list[dict]:
@@ -563,6 +642,7 @@ def indicators_pdf(result: dict, **context) -> bytes:
 INDICATOR_FORMATS = {
     "json": indicators_json,
     "csv": indicators_csv,
+    "csv_fr": indicators_csv_fr,
     "xlsx": indicators_xlsx,
     "pdf": indicators_pdf,
 }
@@ -580,14 +660,19 @@ def _regional_figures() -> tuple[str, ...]:
 
 
 def regional_rows(result: dict) -> list[tuple[str, str, Any]]:
-    rows = []
+    return [(period, key, value) for period, key, value, _words in _regional_cells(result)]
+
+
+def _regional_cells(result: dict) -> list[tuple[str, str, Any, str]]:
+    """(period, machine key, value, « pole — figure » in words) of every cell."""
+    cells = []
     for period in REGIONAL_PERIODS:
-        for entry in result["poles"]:
+        entries = [(e["pole"], e["name"], e[period]) for e in result["poles"]]
+        entries.append(("total", str(_l("Total")), result["total"][period]))
+        for key, name, figures in entries:
             for figure in _regional_figures():
-                rows.append((period, f"{entry['pole']}.{figure}", entry[period][figure]))
-        for figure in _regional_figures():
-            rows.append((period, f"total.{figure}", result["total"][period][figure]))
-    return rows
+                cells.append((period, f"{key}.{figure}", figures[figure], f"{name} — {key_label(figure)}"))
+    return cells
 
 
 def regional_json(result: dict) -> str:
@@ -595,8 +680,17 @@ def regional_json(result: dict) -> str:
 
 
 def regional_csv(result: dict) -> bytes:
-    rows = [("report", "month", result["month"]), *regional_rows(result)]
-    return exports.csv_bytes(("section", "key", "value"), rows)
+    return exports.csv_bytes(CSV_HEADER, [("report", "month", result["month"]), *regional_rows(result)])
+
+
+def regional_csv_fr(result: dict) -> bytes:
+    year, number = parse_month(result["month"])
+    rows = [(str(_l("Rapport")), str(_l("Mois")), MonthDate(year, number, 1))]
+    rows += [
+        (str(REGIONAL_PERIODS[period]), words, _fr_value(key, value))
+        for period, key, value, words in _regional_cells(result)
+    ]
+    return exports.csv_bytes([str(h) for h in CSV_FR_HEADER], rows)
 
 
 def _regional_table(result: dict, period: str) -> tuple[list[str], list[list[Any]]]:
@@ -608,8 +702,12 @@ def _regional_table(result: dict, period: str) -> tuple[list[str], list[list[Any
 
 def regional_xlsx(result: dict) -> bytes:
     sheets = []
+    figures = _regional_figures()
     for period, title in REGIONAL_PERIODS.items():
         header, rows = _regional_table(result, period)
+        rows = [
+            [row[0], *(_sheet_value(f, v) for f, v in zip(figures, row[1:], strict=True))] for row in rows
+        ]
         sheets.append((str(title), header, rows))
     return exports.xlsx_bytes(sheets)
 
@@ -644,7 +742,13 @@ def regional_pdf(result: dict, **context) -> bytes:
         title_month=month_label(result["month"]),
         **context,
     )
-    return exports.pdf_bytes(html)
+    return exports.pdf_bytes(html, landscape=True)
 
 
-REGIONAL_FORMATS = {"json": regional_json, "csv": regional_csv, "xlsx": regional_xlsx, "pdf": regional_pdf}
+REGIONAL_FORMATS = {
+    "json": regional_json,
+    "csv": regional_csv,
+    "csv_fr": regional_csv_fr,
+    "xlsx": regional_xlsx,
+    "pdf": regional_pdf,
+}

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 
 from app.accompaniments.models import Accompaniment, StageTransition
 from app.auth.models import User
+from app.core.models import utcnow
 from app.core.text import fold
 from app.extensions import db
 from app.pathways.models import Stage
@@ -459,6 +460,10 @@ def monthly_report(
     previous = month_period(*shift_month(year, month_number, -1), pole.timezone)
     last_year = month_period(year - 1, month_number, pole.timezone)
     ytd = Period(period.first.replace(month=1), period.last, pole.timezone)
+    # The month under way counts the séances held so far, not those still to come.
+    now = utcnow()
+    in_progress = period.start_utc <= now < period.end_utc
+    period, ytd = period.up_to(now), ytd.up_to(now)
     return {
         "pole": pole.slug,
         "month": month_key(year, month_number),
@@ -467,6 +472,8 @@ def monthly_report(
             "first_day": period.first.isoformat(),
             "last_day": period.last.isoformat(),
             "timezone": pole.timezone,
+            "in_progress": in_progress,
+            "as_of": now.isoformat(timespec="seconds") if in_progress else None,
         },
         "filters": f.as_dict(),
         "requests": _requests_section(pole.id, period, f),

@@ -18,6 +18,7 @@ from app.reports.forms import IndicatorsForm, MonthlyForm, RegionalForm
 from app.reports.indicators import funder_indicators
 from app.reports.periods import (
     ReportError,
+    local_today,
     month_key,
     parse_month,
     previous_month_key,
@@ -28,12 +29,26 @@ from app.reports.services import monthly_report
 
 month_label = formats.month_label  # "2026-10" -> "octobre 2026"
 
-DOWNLOADS = ("json", "csv", "xlsx", "pdf")
+DOWNLOADS = ("pdf", "xlsx", "csv_fr", "csv", "json")
 FORMATS = ("html", *DOWNLOADS)
+EXTENSIONS = {"csv_fr": "csv"}
+
+
+def _filename(stem: str, fmt: str) -> str:
+    suffix = "-en-clair" if fmt == "csv_fr" else ""
+    return f"{stem}{suffix}.{EXTENSIONS.get(fmt, fmt)}"
 
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _month_url_until_now(endpoint: str, key: str, zone: str, **args) -> str | None:
+    """The link to month `key`, or None once it is in the future (nothing to report yet)."""
+    today = local_today(zone)
+    if key > month_key(today.year, today.month):
+        return None
+    return url_for(endpoint, month=key, **args)
 
 
 def _audit_download(report: str, fmt: str, params: dict) -> None:
@@ -99,14 +114,15 @@ def _monthly(fmt: str):
             title_month=month_label(month),
             prev_url=url_for("reports.monthly", month=prev_key, **filters),
             prev_label=month_label(prev_key),
-            next_url=url_for("reports.monthly", month=next_key, **filters),
+            next_url=_month_url_until_now("reports.monthly", next_key, pole.timezone, **filters),
             next_label=month_label(next_key),
+            today=local_today(pole.timezone),
             downloads=[
                 (fmt_, url_for("reports.monthly", month=month, format=fmt_, **filters)) for fmt_ in DOWNLOADS
             ],
         )
     _audit_download("monthly", fmt, {"month": month, "programme_id": programme_id, "advisor_id": advisor_id})
-    filename = f"rapport-mensuel-{pole.slug}-{month}.{fmt}"
+    filename = _filename(f"rapport-mensuel-{pole.slug}-{month}", fmt)
     return exports.download(formats.MONTHLY_FORMATS[fmt](report), filename, fmt)
 
 
@@ -156,7 +172,7 @@ def indicators():
             downloads=[(f, url_for("reports.indicators", format=f, **args)) for f in DOWNLOADS],
         )
     _audit_download("indicators", fmt, params)
-    filename = f"indicateurs-{pole.slug}-{result['start']}-{result['end']}.{fmt}"
+    filename = _filename(f"indicateurs-{pole.slug}-{result['start']}-{result['end']}", fmt)
     return exports.download(formats.INDICATOR_FORMATS[fmt](result), filename, fmt)
 
 
@@ -191,10 +207,10 @@ def regional():
             title_month=month_label(month),
             prev_url=url_for("reports.regional", month=prev_key),
             prev_label=month_label(prev_key),
-            next_url=url_for("reports.regional", month=next_key),
+            next_url=_month_url_until_now("reports.regional", next_key, "Europe/Paris"),
             next_label=month_label(next_key),
             downloads=[(f, url_for("reports.regional", month=month, format=f)) for f in DOWNLOADS],
         )
     _audit_download("regional", fmt, {"month": month})
-    filename = f"statistiques-regionales-{month}.{fmt}"
+    filename = _filename(f"statistiques-regionales-{month}", fmt)
     return exports.download(formats.REGIONAL_FORMATS[fmt](result), filename, fmt)

@@ -43,11 +43,11 @@ def test_admin_opens_last_month_switches_month_and_downloads_xlsx(app, page, see
     assert heading.inner_text() == f"Rapport mensuel — {_label(app, before_year, before_month)}"
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="XLSX").click()
+        page.get_by_role("link", name="Tableur (XLSX)").click()
     download = download_info.value
     assert download.suggested_filename == f"rapport-mensuel-cades-{before_year:04d}-{before_month:02d}.xlsx"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     book = load_workbook(target)
-    values = {row[1]: row[2] for row in book["Sollicitations"].iter_rows(min_row=2, values_only=True)}
-    assert values["total"] == 1 and values["by_channel.email"] == 1
+    values = dict(book["Sollicitations"].iter_rows(min_row=2, values_only=True))
+    assert values["Total"] == 1 and values["Par canal — Courriel"] == 1

@@ -135,8 +135,8 @@ def test_indicator_page_and_downloads(client, login_as, scenario):
     book = load_workbook(
         io.BytesIO(client.get("/reports/indicators?format=xlsx&start=2026-10-01&end=2026-10-31").data)
     )
-    values = {row[1]: row[2] for row in book["Satisfaction"].iter_rows(min_row=2, values_only=True)}
-    assert values["mean"] == 4.33 and values["distribution.4"] == 2
+    values = dict(book["Satisfaction"].iter_rows(min_row=2, values_only=True))
+    assert values["Note moyenne (sur 5)"] == 4.33 and values["Répartition — Note 4"] == 2
     pdf = client.get("/reports/indicators?format=pdf&start=2026-10-01&end=2026-10-31").data
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "4,33" in text and "Pas encore de données" in text

@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import re
+from datetime import date
 
 import pytest
 from freezegun import freeze_time
@@ -84,21 +85,32 @@ def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
     sheets = {}
     for sheet in book.worksheets[1:]:
         header = [c.value for c in sheet[1]]
-        assert header == ["Indicateur", "Clé", "Valeur"] and sheet["A1"].font.bold
-        sheets[sheet.title] = {row[1]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert sheets["Sollicitations"]["total"] == 3
-    assert sheets["Orientations"]["by_partner.DLA Ille-et-Vilaine"] == 2
-    assert sheets["Séances"]["hours"] == 4.5
-    assert sheets["Séances"]["attendance_rate"] == 0.571
-    assert sheets["Satisfaction"]["mean"] == 4.33
-    assert sheets["Depuis le 1er janvier"]["sessions"] == 4
+        assert header == ["Indicateur", "Valeur"] and sheet["A1"].font.bold  # no technical key column
+        sheets[sheet.title] = {label.value: cell for label, cell in sheet.iter_rows(min_row=2)}
+    assert sheets["Sollicitations"]["Total"].value == 3
+    assert sheets["Orientations"]["Par partenaire — DLA Ille-et-Vilaine"].value == 2
+    assert sheets["Séances"]["Heures"].value == 4.5
+    rate = sheets["Séances"]["Taux de présence"]
+    assert rate.value == 0.571 and rate.number_format == "0.0%"  # shown 57,1 %, kept a number
+    assert sheets["Séances"]["Par type de séance — Atelier collectif"].value == 1
+    assert sheets["Satisfaction"]["Note moyenne (sur 5)"].value == 4.33
+    assert sheets["Depuis le 1er janvier"]["Séances"].value == 4
+    labels = [row[0].value for sheet in book.worksheets for row in sheet.iter_rows(min_row=2)]
+    assert not [label for label in labels if re.fullmatch(r"[a-z_]+(\.[\w ]+)*", label or "")], labels
+    # The « Rapport » sheet: French words, the pole's name, the month as a date.
+    meta = {label.value: value for label, value in book["Rapport"].iter_rows(min_row=2)}
+    assert meta["Pôle"].value == scenario.pole.name
+    assert meta["Mois"].value.date() == date(2026, 10, 1) and meta["Mois"].number_format == "mmmm yyyy"
+    assert meta["Premier jour"].value.date() == date(2026, 10, 1)
+    assert meta["Programme de financement"].value == "Tous"
     # Every contract number is in the workbook, as a number.
+    report = monthly_report(scenario.pole, MONTH)
     for section, expected in EXPECTED.items():
         if section == "month":
             continue
         for key, value in expected.items():
             if isinstance(value, int | float) and not isinstance(value, bool):
-                assert isinstance(_sheet_value(book, section, key), int | float)
+                assert _sheet_value(book, report, section, key) == value, (section, key)
 
     response = client.get(f"/reports/monthly?month={MONTH}&format=pdf")
     assert response.data.startswith(b"%PDF")
@@ -117,11 +129,11 @@ def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
     assert round(float(page.mediabox.width)) == 595  # A4
 
 
-def _sheet_value(book, section, key):
-    from app.reports.formats import SECTION_LABELS
+def _sheet_value(book, report, section, key):
+    from app.reports.formats import SECTION_LABELS, flatten
 
-    sheet = book[str(SECTION_LABELS[section])]
-    return {row[1]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}[key]
+    label = next(label for s, k, label, _v in flatten(report, [section]) if k == key)
+    return dict(book[str(SECTION_LABELS[section])].iter_rows(min_row=2, values_only=True))[label]
 
 
 def test_downloads_are_audited(client, login_as, scenario, db):
