@@ -142,9 +142,15 @@ class PublicRegistrationForm(FlaskForm):
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=120)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Honeypot: hidden by CSS, labelled « ne pas remplir » for screen readers; scripts fill it.
+    website = StringField(_l("Ne pas remplir ce champ"), validators=[Optional(), Length(max=200)])
     privacy = BooleanField(
         _l("J'ai lu la notice d'information sur mes données personnelles et j'accepte leur traitement."),
         validators=[
             DataRequired(message=_l("Vous devez accepter la notice d'information pour vous inscrire."))
         ],
     )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button of the confirmation page (the CSRF token is its only field)."""

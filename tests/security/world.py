@@ -15,6 +15,7 @@ from app.accompaniments.models import Accompaniment
 from app.auth import tokens
 from app.auth.models import User
 from app.collectives.models import Collective, Membership
+from app.core.links import issue_link
 from app.core.models import utcnow
 from app.core.text import search_text
 from app.extensions import db
@@ -24,7 +25,8 @@ from app.poles.models import FundingProgramme, Thematic
 from app.privacy.models import PrivacyRequest
 from app.referrals.models import Referral
 from app.requests.models import Request
-from app.sessions.models import AccompanimentSession, Attendance, CalendarFeed
+from app.sessions.models import AccompanimentSession, Attendance, CalendarFeed, PendingRegistration
+from app.sessions.services import CONFIRM_PURPOSE
 from app.structures.models import Structure
 from tests.factories import PoleFactory, UserFactory
 
@@ -252,6 +254,25 @@ def build_world() -> World:
     world.emails = {role: user.email for role, user in users.items()}
     # Tokens: the pole-A colleague's iCal feed, an invitation still pending, a password reset.
     feed = CalendarFeed(user_id=objects_a["staff"].id, token=secrets.token_urlsafe(32))
+    pending = PendingRegistration(
+        pole_id=pole_a.id,
+        session_id=world.a["session_id"],
+        first_name="Lou",
+        last_name="Martin",
+        email="lou@example.org",
+        consent=True,
+        created_at=utcnow(),
+    )
+    db.session.add(pending)
+    db.session.flush()
+    registration_token = issue_link(
+        pole_id=pole_a.id,
+        purpose=CONFIRM_PURPOSE,
+        target=pending,
+        recipient=pending.email,
+        valid_for=timedelta(hours=48),
+        single_use=True,
+    )
     invited = UserFactory(pole=pole_a, role="advisor", password_hash=None, invited_at=utcnow())
     db.session.add(feed)
     db.session.flush()
@@ -263,6 +284,7 @@ def build_world() -> World:
         "ical_token": feed.token,
         "invitation_token": tokens.make_token(invited, tokens.INVITATION),
         "reset_token": tokens.make_token(objects_a["staff"], tokens.PASSWORD_RESET),
+        "registration_token": registration_token,
     }
     world.a.update(literals)
     world.b.update(literals)
