@@ -892,6 +892,8 @@ def confirm_public_registration(link: SignedLink, pending: PendingRegistration) 
     pending.person_id = db.session.scalar(
         select(Person.id).where(Person.pole_id == pending.pole_id, func.lower(Person.email) == pending.email)
     )
+    # The identity now lives in persons (where anonymisation finds it): keep no second copy.
+    pending.first_name = pending.last_name = pending.email = ""
     use_link(link)
     return outcome
 

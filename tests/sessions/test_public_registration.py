@@ -127,6 +127,7 @@ def test_confirmation_creates_the_person_with_the_consent_date(client, pole, db,
     )
     pending = db.session.scalar(select(PendingRegistration))
     assert pending.confirmed_at is not None and pending.person_id == person.id
+    assert (pending.first_name, pending.last_name, pending.email) == ("", "", "")  # no second copy
 
 
 def test_confirmation_links_the_existing_person_of_the_pole(client, pole, other_pole, db, outbox):
