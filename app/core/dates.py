@@ -6,7 +6,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from wtforms.validators import StopValidation
+from wtforms import DateField as _WTFormsDateField
+from wtforms.validators import ValidationError
 
 DEFAULT_ZONE = "Europe/Paris"
 
@@ -80,10 +81,13 @@ def _shown(value: str | None) -> str:
     return value if len(value) <= 20 else value[:20] + "…"
 
 
-class DayInRange:
-    """WTForms validator for a DateField: the day lies within MIN_DAY..MAX_DAY."""
+class DateField(_WTFormsDateField):
+    """WTForms' DateField, refusing days outside MIN_DAY..MAX_DAY with the French message.
 
-    def __call__(self, form, field):
-        if field.data is not None and not MIN_DAY <= field.data <= MAX_DAY:
-            field.errors[:] = []
-            raise StopValidation(invalid_day_message(field.data.isoformat()))
+    Every form of the app uses this one: a séance on 31/12/9999 would be saved, then overflow
+    (end time, time zones) on every page that shows it.
+    """
+
+    def pre_validate(self, form):
+        if self.data is not None and not MIN_DAY <= self.data <= MAX_DAY:
+            raise ValidationError(invalid_day_message(self.data.isoformat()))

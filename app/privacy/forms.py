@@ -4,11 +4,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.auth.models import User
-from app.core.dates import DayInRange
+from app.core.dates import DateField
 from app.privacy.models import REQUEST_KIND_LABELS
 
 
@@ -28,8 +28,8 @@ class AuditFilterForm(FlaskForm):
     target_id = IntegerField(
         _l("N° d'enregistrement"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
-    date_from = DateField(_l("Du"), validators=[Optional(), DayInRange()])
-    date_to = DateField(_l("Au"), validators=[Optional(), DayInRange()])
+    date_from = DateField(_l("Du"), validators=[Optional()])
+    date_to = DateField(_l("Au"), validators=[Optional()])
 
     def __init__(self, users: list[User], target_types: list[str], **kwargs):
         super().__init__(**kwargs)

@@ -143,3 +143,32 @@ def test_out_of_range_filters_get_a_french_message(client, db, admin, login_as):
     assert "Mois invalide : « 9999-12 »" in referrals
     requests_page = client.get("/requests/?month=0000-00").get_data(as_text=True)
     assert "Mois invalide : « 0000-00 »" in requests_page
+
+
+def test_forms_refuse_days_at_the_ends_of_the_calendar(app, client, db):
+    """A séance, a person, a request, a dossier dated 31/12/9999 or 01/01/0001 was saved before."""
+    world = _world()
+    admin = _clients(app, client, world)["admin"]
+    a = world.a
+    forms = {
+        "/sessions/new": {"kind": "individual", "title": "x", "start_time": "10:00", "duration_minutes": 60},
+        "/people/new": {"first_name": "A", "last_name": "B"},
+        "/requests/new": {"channel": "phone", "contact_text": "x", "need": "y"},
+        "/accompaniments/new": {"person_id": a["person_id"], "title": "t", "template_id": a["template_id"]},
+        f"/referrals/{a['referral_id']}/follow-up": {},
+    }
+    fields = {
+        "/sessions/new": "day",
+        "/people/new": "first_contact_on",
+        "/requests/new": "received_on",
+        "/accompaniments/new": "started_on",
+        f"/referrals/{a['referral_id']}/follow-up": "follow-follow_up_on",
+    }
+    problems = []
+    for url, data in forms.items():
+        for day in ("9999-12-31", "0001-01-01"):
+            response = admin.post(url, data={**data, fields[url]: day})
+            refused = "Date invalide" in response.get_data(as_text=True)
+            if response.status_code in (301, 302, 303) or not refused:
+                problems.append(f"POST {url} with {day}: {response.status_code}")
+    assert not problems, problems
