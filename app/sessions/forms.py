@@ -143,7 +143,8 @@ class PublicRegistrationForm(FlaskForm):
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     # Honeypot: hidden by CSS, labelled « ne pas remplir » for screen readers; scripts fill it.
-    website = StringField(_l("Ne pas remplir ce champ"), validators=[Optional(), Length(max=200)])
+    # No length limit: whatever a script writes there gets the same answer as everyone.
+    website = StringField(_l("Ne pas remplir ce champ"), validators=[Optional()])
     privacy = BooleanField(
         _l("J'ai lu la notice d'information sur mes données personnelles et j'accepte leur traitement."),
         validators=[

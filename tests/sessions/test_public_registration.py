@@ -76,7 +76,7 @@ def test_every_case_gets_the_same_answer_and_nothing_is_written(client, pole, db
         "new": _register(client, pole, workshop, email="new@example.org"),
         "known": _register(client, pole, workshop, email="known@example.org"),
         "already registered": _register(client, pole, workshop, email="REGISTERED@example.org"),
-        "honeypot": _register(client, pole, workshop, email="bot@example.org", website="http://spam"),
+        "honeypot": _register(client, pole, workshop, email="bot@example.org", website="http://" + "x" * 500),
     }
     assert {r.status_code for r in answers.values()} == {200}
     pages = {case: _main(r) for case, r in answers.items()}
