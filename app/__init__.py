@@ -3,14 +3,13 @@
 import importlib
 import importlib.util
 import logging
-import os
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, Response, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -42,10 +41,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 
 
 def _config_class():
-    from config import CONFIGS
+    from config import config_from_environment
 
-    name = os.environ.get("PASSERELLE_ENV") or os.environ.get("FLASK_ENV") or "development"
-    return CONFIGS.get(name, CONFIGS["development"])
+    return config_from_environment()
 
 
 def existing_domains() -> list[str]:
@@ -61,13 +59,12 @@ def domain_module(domain: str, name: str):
 
 def create_app(config_class=None) -> Flask:
     config_class = config_class or _config_class()
-    if hasattr(config_class, "validate"):
-        config_class.validate()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_class)
+    if hasattr(config_class, "init_app"):
+        config_class.init_app(app)  # production: refuses a weak SECRET_KEY or a non-https BASE_URL
     app.config["VERSION"] = __version__
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][10:]) or ".", exist_ok=True)
+    _configure_hosts_and_proxy(app)
     logging.basicConfig(level=logging.INFO)
 
     _init_extensions(app)
@@ -78,7 +75,40 @@ def create_app(config_class=None) -> Flask:
     from app.core.security import init_security
 
     init_security(app)
+    # First of all before_request functions: nothing (session, rate limiter, scope) runs for a
+    # request whose Host header is not ours.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
     return app
+
+
+def _refuse_untrusted_host():
+    """A plain 400 for a Host outside TRUSTED_HOSTS (no page: links cannot be built for it)."""
+    if isinstance(request.routing_exception, SecurityError):
+        return Response(
+            "Requête refusée : cette adresse de serveur n'est pas celle de l'application.\n",
+            status=400,
+            mimetype="text/plain",
+        )
+    return None
+
+
+def _configure_hosts_and_proxy(app: Flask) -> None:
+    """Refuse foreign Host headers (Flask's TRUSTED_HOSTS) and believe exactly PROXY_FIX_HOPS proxies."""
+    from config import ConfigurationError, trusted_hosts
+
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(
+            app.config["BASE_URL"], app.config.get("EXTRA_TRUSTED_HOSTS") or ()
+        )
+    hops = app.config.get("PROXY_FIX_HOPS") or 0
+    if not isinstance(hops, int) or hops < 0:
+        raise ConfigurationError(f"PROXY_FIX_HOPS must be 0 (no proxy) or the number of proxies: {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address and scheme as the proxies saw them; the Host header is the one
+        # nginx passes on (`proxy_set_header Host $host`), checked against TRUSTED_HOSTS.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=0)
 
 
 def _select_locale() -> str:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import freezegun
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
@@ -21,6 +22,12 @@ from config import TestConfig, _database_url
 from tests import factories
 
 PASSWORD = "correct horse battery staple"
+
+# Frozen clocks must not reach pytest's own timing (`_pytest.timing` keeps the time functions
+# pytest measures with), or `pytest --durations` reports ~1.8e9 s. Not the whole "_pytest"
+# package: freezegun also answers real time to any call with a `_pytest` frame among its five
+# callers, which is every test calling time directly (the MFA tests' TOTP codes broke).
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 
 def _test_database_url(tmp_path_factory) -> str:
@@ -44,6 +51,8 @@ def app(tmp_path_factory) -> Iterator[Flask]:
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        # Pending import uploads (deleted by anonymisation) never touch the worktree's instance/.
+        IMPORT_UPLOAD_DIR = str(tmp_path_factory.mktemp("imports"))
 
     application = create_app(Config)
     with application.app_context():

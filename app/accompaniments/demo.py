@@ -117,8 +117,7 @@ def seed(ctx) -> None:
             new_person = split_contact_text(req.contact_text)
             new_person["email"] = None
         started_on = min(ctx.today, req.received_on + timedelta(days=rng.randint(3, 20)))
-        label = req.contact_text or (req.person.full_name if req.person else req.collective.name)
-        data = _dossier_fields(ctx, template, f"Projet de {label}")
+        data = _dossier_fields(ctx, template, "")  # the default title: parcours and number
         data["started_on"] = started_on
         acc = open_accompaniment(req, data, by=data["referent"], new_person=new_person)
         if new_person is not None:

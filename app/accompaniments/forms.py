@@ -62,7 +62,14 @@ def staff_users(pole: Pole) -> list[User]:
 class DossierFieldsForm(FlaskForm):
     """The dossier's own fields (the beneficiary is chosen by the subclasses)."""
 
-    title = StringField(_l("Titre du projet"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titre du projet"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Facultatif : sans titre, le dossier s'appelle « parcours — dossier n° ». "
+            "N'y mettez pas le nom de la personne."
+        ),
+    )
     summary = TextAreaField(_l("Résumé du projet"), validators=[Optional(), Length(max=10000)])
     sector = StringField(_l("Secteur d'activité"), validators=[Optional(), Length(max=120)])
     intended_legal_form = SelectField(
@@ -149,7 +156,7 @@ class DossierFieldsForm(FlaskForm):
                 )
             )
         return {
-            "title": self.title.data.strip(),
+            "title": (self.title.data or "").strip(),
             "summary": (self.summary.data or "").strip() or None,
             "sector": (self.sector.data or "").strip() or None,
             "intended_legal_form": self.intended_legal_form.data or None,

@@ -80,16 +80,25 @@ def _normalise_financing(data: dict[str, Any]) -> None:
         data["financing_amount"] = None
 
 
+def default_title(template: PathwayTemplate | None, number: int) -> str:
+    """The title of a dossier opened without one: its parcours and its number, never a name
+    (a person's name in a title survives in agendas and calendar feeds, issue 19)."""
+    if template is not None:
+        return _("%(template)s — dossier %(number)d", template=template.name, number=number)
+    return _("Dossier %(number)d", number=number)
+
+
 def create_accompaniment(pole: Pole, data: dict[str, Any], by=None, request=None) -> Accompaniment:
     """Open a dossier at the template's first stage; the opening is recorded in both histories.
 
     `data`: person or collective, template, referent, funding_programme, thematics (objects) and
-    the plain fields of DOSSIER_FIELDS.
+    the plain fields of DOSSIER_FIELDS. Without a title, the dossier gets `default_title`.
     """
     _check_beneficiary(data)
-    if not (data.get("title") or "").strip():
-        raise AccompanimentError(_("Le titre du projet est obligatoire."))
     data = dict(data)
+    untitled = not (data.get("title") or "").strip()
+    if untitled:
+        data["title"] = "…"  # replaced by the default title once the dossier has its number
     _normalise_financing(data)
     started_on = data.get("started_on") or local_today(pole)
     template = data.get("template")
@@ -113,6 +122,8 @@ def create_accompaniment(pole: Pole, data: dict[str, Any], by=None, request=None
         acc.financing_obtained = False
     db.session.add(acc)
     db.session.flush()
+    if untitled:
+        acc.title = default_title(template, acc.id)
     by_id = getattr(by, "id", None)
     db.session.add(
         AccompanimentStatusChange(
@@ -224,9 +235,11 @@ def move_to_stage(
         raise AccompanimentError(_("La date du changement d'étape ne peut pas être dans le futur."))
     if on < acc.started_on:
         raise AccompanimentError(_("La date du changement d'étape précède l'ouverture du dossier."))
-    previous = acc.current_stage.name if acc.current_stage else None
+    previous = acc.current_stage_id
     transition = _record_transition(acc, stage, on, by, comment)
-    record_audit("accompaniment.stage", acc, {"from": previous, "to": stage.name, "on": on.isoformat()})
+    record_audit(
+        "accompaniment.stage", acc, {"from_stage_id": previous, "to_stage_id": stage.id, "on": on.isoformat()}
+    )
     return transition
 
 

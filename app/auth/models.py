@@ -81,3 +81,19 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(db.Model):
+    """Failed logins for one submitted e-mail address, whether or not an account has it.
+
+    Keyed by an HMAC of the normalised address (app.auth.services.failure_key), so the table
+    neither says which addresses have accounts nor keeps the addresses typed. Lives in the
+    database so that every worker and server counts together.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set once per lock

@@ -1,11 +1,13 @@
 """Login (with its MFA step), logout, password reset, invitations and the admin's user list."""
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from app.auth import bp, mfa, services, tokens
@@ -26,17 +28,8 @@ from app.auth.passwords import verify_password
 from app.core.audit import record_audit
 from app.core.models import utcnow
 from app.core.permissions import admin_required
+from app.core.redirects import safe_next
 from app.extensions import db, limiter
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths are followed after login (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_limit() -> str:
@@ -92,30 +85,113 @@ def _pending_mfa_user() -> tuple[User | None, str | None]:
     if user is None or not user.active or user.session_version != pending.get("v") or not user.mfa_enabled_at:
         session.pop(MFA_PENDING, None)
         return None, None
-    return user, _safe_next(pending.get("next"))
+    return user, safe_next(pending.get("next"))
+
+
+# --- Per-address limit of failed logins -------------------------------------------------------
+#
+# The client address comes from ProxyFix (PROXY_FIX_HOPS): behind nginx, each user has their own.
+# Only failures count. An address over LOGIN_RATE_LIMIT failures is answered 429 without any
+# password check (it guards against spraying one password over many accounts) — except for a
+# browser that carries the device cookie of the account it names: a browser where that account
+# logged in before, so its owner is never locked out by someone else's failures from the same
+# address. The counters live in the rate limiter's storage (Redis when RATELIMIT_STORAGE_URI says
+# so: shared by every worker and server). The per-e-mail counter (app.auth.services) guards one
+# account whatever the address.
+
+ADDRESS_SCOPE = "login-failures"
+DEVICE_MAX_ACCOUNTS = 5
+
+
+def _address_limit():
+    return parse_limit(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _address_counter(method: str) -> bool:
+    """`test` or `hit` the address's counter; True (not blocked) when limits are off or unreachable.
+
+    The counters hold only what can be lost: if Redis is down, logins go on (the per-e-mail
+    counter in the database still guards each account) and the outage is logged.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    try:
+        return getattr(limiter.limiter, method)(_address_limit(), ADDRESS_SCOPE, prefix, get_remote_address())
+    except Exception:
+        current_app.logger.exception("Login rate limit storage unreachable")
+        return True
+
+
+def _address_blocked() -> bool:
+    return not _address_counter("test")
+
+
+def _count_address_failure() -> None:
+    _address_counter("hit")
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="passerelle-device")
+
+
+def _device_accounts() -> list[int]:
+    """Ids of the accounts that logged in on this browser (signed cookie), most recent first."""
+    raw = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+    if not raw:
+        return []
+    max_age = current_app.config["DEVICE_COOKIE_DAYS"] * 86400
+    try:
+        ids = _device_serializer().loads(raw, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _known_device_for(email: str) -> bool:
+    ids = _device_accounts()
+    if not ids:
+        return False
+    user = services.find_user_by_email(email)
+    return user is not None and user.id in ids
+
+
+def _remember_device(response, user: User):
+    ids = [user.id] + [i for i in _device_accounts() if i != user.id]
+    cfg = current_app.config
+    response.set_cookie(
+        cfg["DEVICE_COOKIE_NAME"],
+        _device_serializer().dumps(ids[:DEVICE_MAX_ACCOUNTS]),
+        max_age=cfg["DEVICE_COOKIE_DAYS"] * 86400,
+        secure=cfg["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        if _address_blocked() and not _known_device_for(form.email.data):
+            db.session.rollback()
+            abort(429)
         result = services.authenticate(form.email.data, form.password.data)
         if result.throttled:
             db.session.commit()
             abort(429)
         if result.user is None:
             db.session.commit()
+            _count_address_failure()
             flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        return begin_login(result.user, _safe_next(request.args.get("next")))
+        response = begin_login(result.user, safe_next(request.args.get("next")))
+        return _remember_device(response, result.user)
     return render_template("auth/login.html", form=form)
 
 
@@ -313,20 +389,24 @@ def change_password():
 def users():
     form = InviteUserForm()
     if form.validate_on_submit():
+        email = services.normalise_email(form.email.data)
         try:
-            user, _link = services.invite_user(
-                form.email.data, form.role.data, current_user.pole, full_name=form.full_name.data
-            )
+            services.invite_user(email, form.role.data, current_user.pole, full_name=form.full_name.data)
+        except services.AccountExistsElsewhere:
+            pass  # answered as a sent invitation: another pole's accounts are not disclosed
         except services.AccountError as exc:
             form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
-            return redirect(url_for("auth.users"))
-    rows = db.session.scalars(
+            return render_template("auth/users.html", form=form, users=_pole_users(), role_labels=ROLE_LABELS)
+        db.session.commit()
+        flash(_("Invitation envoyée à %(email)s.", email=email), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/users.html", form=form, users=_pole_users(), role_labels=ROLE_LABELS)
+
+
+def _pole_users() -> list[User]:
+    return db.session.scalars(
         select(User).where(User.pole_id == current_user.pole_id).order_by(User.email)
     ).all()
-    return render_template("auth/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
 
 
 def _pole_user_or_404(user_id: int) -> User:

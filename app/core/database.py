@@ -1,14 +1,47 @@
-"""Engine set-up: SQLite pragmas and real transactions (savepoints work)."""
+"""Engine set-up: SQLite pragmas and real transactions (savepoints work), private SQLite files."""
+
+import os
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def prepare_sqlite_file(path: str, own_folders: tuple[str, ...] = ()) -> None:
+    """Create the SQLite file (and its folder, when missing) readable by the app's user only.
+
+    The folder is made 0700 and the file 0600 before SQLite opens it; SQLite gives its -wal and
+    -shm files the database file's mode. An existing database file (or side file) readable by
+    others is tightened to 0600; an existing folder is left alone (it may be shared, e.g. /tmp)
+    unless it is one of `own_folders` (the app's `instance/`), tightened to 0700.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # makedirs' mode is filtered by the umask
+    elif folder in {os.path.abspath(f) for f in own_folders} and os.stat(folder).st_mode & 0o077:
+        os.chmod(folder, 0o700)
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, *(path + suffix for suffix in SQLITE_SIDE_FILES)):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
 
 
 def configure_engine(app: Flask, engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    database = engine.url.database
+    if database not in (None, "", ":memory:") and not database.startswith("file:"):
+        from config import INSTANCE_DIR
+
+        prepare_sqlite_file(database, own_folders=(str(INSTANCE_DIR),))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

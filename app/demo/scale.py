@@ -707,7 +707,7 @@ class PoleBuilder:
                 follow_up_on=on + timedelta(days=10) if status in ("proposed", "sent", "accepted") else None,
                 sent_on=sent_on,
                 outcome="Projet accompagné par le partenaire." if status == "completed" else None,
-                decline_reason=rng.choice(("hors_perimetre", "projet_pas_mur", "pas_de_disponibilite"))
+                decline_reason=rng.choice(("out_of_scope", "not_eligible", "no_capacity"))
                 if status == "declined"
                 else None,
                 created_at=_utc(referred, 12),

@@ -1,6 +1,7 @@
-"""`flask import KIND FILE --pole SLUG [--commit] [--skip-invalid]`.
+"""`flask import KIND FILE --pole SLUG [--commit] [--skip-invalid]`, `flask imports purge`.
 
-Exit status: 0 every row accepted, 1 some row rejected, 2 the file cannot be read at all.
+Exit status of `flask import`: 0 every row accepted, 1 some row rejected, 2 the file cannot
+be read at all.
 """
 
 import click
@@ -9,6 +10,7 @@ from flask.cli import with_appcontext
 from app.core.audit import record_audit
 from app.extensions import db
 from app.imports.base import ImportReport, run_import
+from app.imports.pending import PENDING_MAX_AGE_SECONDS, purge_pending
 from app.imports.reader import ImportFileError
 from app.poles.services import get_pole_by_slug
 
@@ -92,5 +94,26 @@ def import_command(kind: str, file: str, pole_slug: str, commit: bool, skip_inva
     raise click.exceptions.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
 
 
+@click.group("imports")
+def imports_group() -> None:
+    """Files uploaded through the import pages."""
+
+
+@imports_group.command("purge")
+@with_appcontext
+@click.option(
+    "--hours",
+    type=click.IntRange(min=0),
+    default=PENDING_MAX_AGE_SECONDS // 3600,
+    show_default=True,
+    help="Supprimer les fichiers prévisualisés et non confirmés plus anciens que ce nombre d'heures.",
+)
+def purge_command(hours: int) -> None:
+    """Delete previewed but unconfirmed uploads older than --hours (schedule it hourly or daily)."""
+    removed = purge_pending(hours * 3600)
+    click.echo(f"{removed} fichier(s) d'import en attente supprimé(s) (plus de {hours} h).")
+
+
 def register(app) -> None:
     app.cli.add_command(import_command)
+    app.cli.add_command(imports_group)

@@ -34,3 +34,7 @@ class ConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(UUID_RE)])
     kind = HiddenField(validators=[DataRequired()])
     skip_invalid = BooleanField(_l("Ignorer les lignes invalides (importer seulement les lignes valides)"))
+
+
+class CancelForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(UUID_RE)])

@@ -1,10 +1,6 @@
-"""Import pages: upload -> preview (nothing written) -> confirm -> result. Admins only."""
+"""Import pages: upload -> preview (nothing written) -> confirm or cancel -> result. Admins only."""
 
-import os
-import time
-import uuid
-
-from flask import current_app, flash, render_template, session
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,32 +9,11 @@ from app.core.permissions import admin_required
 from app.extensions import db
 from app.imports import bp
 from app.imports.base import get_importer, importers, run_import
-from app.imports.forms import ConfirmForm, UploadForm
+from app.imports.forms import CancelForm, ConfirmForm, UploadForm
+from app.imports.pending import purge_pending, read_pending, remove_pending, save_pending
 from app.imports.reader import ImportFileError
 
 SESSION_KEY = "import_token"
-STALE_AFTER_SECONDS = 24 * 3600
-
-
-def upload_dir() -> str:
-    """Where uploaded files wait between preview and confirmation (never under static/)."""
-    return current_app.config.get("IMPORT_UPLOAD_DIR") or os.path.join(current_app.instance_path, "imports")
-
-
-def _path(token: str) -> str:
-    return os.path.join(upload_dir(), f"{uuid.UUID(hex=token).hex}.csv")
-
-
-def _remove_stale_files() -> None:
-    folder = upload_dir()
-    limit = time.time() - STALE_AFTER_SECONDS
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        try:
-            if os.path.getmtime(path) < limit:
-                os.remove(path)
-        except OSError:
-            continue
 
 
 def _read_upload(storage) -> bytes | None:
@@ -82,19 +57,12 @@ def index():
             except ImportFileError as exc:
                 flash(_("Le fichier ne peut pas être importé : %(reason)s", reason=str(exc)), "error")
             else:
-                token = uuid.uuid4().hex
-                os.makedirs(upload_dir(), exist_ok=True)
-                _remove_stale_files()
-                with open(_path(token), "wb") as handle:
-                    handle.write(data)
-                previous = session.get(SESSION_KEY)
-                if previous and os.path.exists(_path(previous)):
-                    os.remove(_path(previous))  # one pending upload per session
+                pole_id = current_user.pole_id
+                purge_pending()
+                remove_pending(pole_id, session.get(SESSION_KEY))  # one pending upload per session
+                token = save_pending(pole_id, data)
                 session[SESSION_KEY] = token
-                confirm = ConfirmForm(formdata=None, token=token, kind=report.kind)
-                return render_template(
-                    "imports/preview.html", report=report, form=confirm, importer=get_importer(report.kind)
-                )
+                return _preview(report, ConfirmForm(formdata=None, token=token, kind=report.kind), token)
     return _upload_page(form)
 
 
@@ -103,12 +71,12 @@ def index():
 def confirm():
     form = ConfirmForm()
     token = form.token.data or ""
-    if not form.validate() or session.get(SESSION_KEY) != token or not os.path.exists(_path(token)):
+    data = None
+    if form.validate() and session.get(SESSION_KEY) == token:
+        data = read_pending(current_user.pole_id, token)
+    if data is None:
         flash(_("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
         return _upload_page(), 400
-    path = _path(token)
-    with open(path, "rb") as handle:
-        data = handle.read()
     try:
         report = run_import(
             form.kind.data, current_user.pole, data, commit=True, skip_invalid=form.skip_invalid.data
@@ -124,11 +92,31 @@ def confirm():
             ),
             "error",
         )
-        return render_template(
-            "imports/preview.html", report=report, form=form, importer=get_importer(report.kind)
-        )
+        return _preview(report, form, token)
     record_audit("import.commit", changes=_counts(report))
     db.session.commit()
-    os.remove(path)
+    remove_pending(current_user.pole_id, token)
     session.pop(SESSION_KEY, None)
     return render_template("imports/result.html", report=report, importer=get_importer(report.kind))
+
+
+@bp.route("/cancel", methods=["POST"])
+@admin_required
+def cancel():
+    """Drop the previewed file: it is deleted from the server now, not at the next upload."""
+    form = CancelForm()
+    if form.validate() and session.get(SESSION_KEY) == form.token.data:
+        remove_pending(current_user.pole_id, form.token.data)
+        session.pop(SESSION_KEY, None)
+        flash(_("Import annulé : le fichier envoyé a été supprimé."), "info")
+    return redirect(url_for("imports.index"))
+
+
+def _preview(report, form, token: str):
+    return render_template(
+        "imports/preview.html",
+        report=report,
+        form=form,
+        cancel_form=CancelForm(formdata=None, token=token),
+        importer=get_importer(report.kind),
+    )

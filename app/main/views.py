@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.redirects import safe_next
 from app.extensions import db
 from app.main import bp
 
@@ -36,7 +37,4 @@ def healthz():
 def set_language(code: str):
     if code in ("fr", "en"):
         session["lang"] = code
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))

@@ -28,6 +28,10 @@ class Pole(IdMixin, TimestampMixin, db.Model):
     request_pending_alert_days: Mapped[int] = mapped_column(Integer, default=15)
     referral_follow_up_days: Mapped[int] = mapped_column(Integer, default=10)
     referral_no_answer_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Days after sending when the partner is reminded (the advisor copied on the second);
+    # after referral_no_answer_days without an answer the orientation expires.
+    referral_first_reminder_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    referral_second_reminder_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
     mfa_required_for_staff: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def __repr__(self) -> str:

@@ -271,9 +271,13 @@ def stage_states(acc: Accompaniment) -> list[tuple[Stage, str]]:
 # --- Holder accounts ----------------------------------------------------------------------
 
 
-def invite_holder(person: Person, pole: Pole) -> tuple[User, str]:
-    """Open a holder account linked to `person` and email its invitation (valid 72 h)."""
-    from app.auth.services import AccountError, invite_user
+def invite_holder(person: Person, pole: Pole) -> tuple[User | None, str | None]:
+    """Open a holder account linked to `person` and email its invitation (valid 72 h).
+
+    (None, None) when the address has an account in another pole: the caller answers as for a
+    sent invitation (app.auth.services.AccountExistsElsewhere).
+    """
+    from app.auth.services import AccountError, AccountExistsElsewhere, invite_user
 
     if not person.email:
         raise PortalError(_("Cette personne n'a pas d'adresse e-mail : ajoutez-la avant de l'inviter."))
@@ -286,6 +290,8 @@ def invite_holder(person: Person, pole: Pole) -> tuple[User, str]:
         )
     try:
         user, link = invite_user(person.email, "holder", pole, full_name=person.full_name)
+    except AccountExistsElsewhere:
+        return None, None
     except AccountError as exc:
         raise PortalError(str(exc)) from exc
     user.person_id = person.id

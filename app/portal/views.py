@@ -6,7 +6,6 @@ reach answers 404. Staff pages use `staff_required` and the pole scope.
 
 import json
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from app.core.audit import record_audit
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.permissions import HOLDER, roles_required, staff_required
+from app.core.redirects import safe_next
 from app.core.scoping import get_or_404
 from app.core.sections import register_section
 from app.extensions import db
@@ -51,6 +51,8 @@ REFERRAL_STATUS_LABELS = {
     "completed": "Réalisée",
     "declined": "Déclinée par le partenaire",
     "no_follow_up": "Sans suite",
+    "under_review": "À l'étude chez le partenaire",
+    "expired": "Sans réponse du partenaire",
 }
 
 
@@ -63,15 +65,6 @@ def _labels() -> dict:
         "level_labels": LEVEL_LABELS,
         "score_labels": SCORE_LABELS,
     }
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.app_template_filter("iso_date")
@@ -118,9 +111,9 @@ def _portal_helpers() -> dict:
 @staff_required
 def invite_holder(person_id: int):
     person = get_or_404(Person, person_id)
-    target = _safe_next(request.form.get("next") or request.args.get("next")) or "/"
+    target = safe_next(request.form.get("next") or request.args.get("next")) or "/"
     try:
-        user, _link = services.invite_holder(person, current_user.pole)
+        services.invite_holder(person, current_user.pole)
     except services.PortalError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -129,7 +122,7 @@ def invite_holder(person_id: int):
     flash(
         _(
             "Invitation envoyée à %(email)s : le lien est valable 72 heures.",
-            email=user.email,
+            email=person.email,
         ),
         "success",
     )
@@ -332,7 +325,7 @@ def open_round(accompaniment_id: int, round_name: str):
             ),
             "success",
         )
-    target = _safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     return redirect(target or url_for("portal.dossier_skills", accompaniment_id=acc.id))
 
 

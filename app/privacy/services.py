@@ -3,6 +3,7 @@
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,14 @@ from sqlalchemy import case, delete, func, or_, select, union_all
 
 from app.accompaniments.models import Accompaniment, AccompanimentStatusChange, StageTransition
 from app.auth.models import User
+from app.collectives.models import Collective, Membership
+from app.collectives.services import refresh_search_text as collective_refresh_search_text
 from app.core.audit import AuditEvent, record_audit
+from app.core.links import SignedLink
 from app.core.models import utcnow
 from app.core.text import fold
 from app.extensions import db
+from app.imports.pending import remove_pending_imports
 from app.people.models import Person
 from app.people.services import refresh_search_text
 from app.poles.models import Pole
@@ -25,6 +30,8 @@ from app.privacy.models import REQUEST_KINDS, PrivacyRequest
 from app.referrals.models import Referral, ReferralStatusChange
 from app.requests.models import Request
 from app.sessions.models import AccompanimentSession, Attendance, session_accompaniments
+from app.structures.models import Structure
+from app.structures.services import refresh_search_text as structure_refresh_search_text
 
 
 def months_before(moment, months: int):
@@ -77,6 +84,12 @@ _SEPARATOR_PATTERN = r"[\s\-'’]+"
 
 class PrivacyError(ValueError):
     """A privacy operation refused for a business reason (message in French)."""
+
+
+# What other domains must scrub for a person being anonymised (e.g. an e-mail outbox), added
+# with `ANONYMISERS.append(fn)`: fn(person, pattern) -> number of texts changed, called while
+# the person still has their names, e-mail and phone.
+ANONYMISERS: list[Callable[[Person, re.Pattern | None], int]] = []
 
 
 def _fold_char(char: str) -> str:
@@ -170,20 +183,118 @@ def anonymise_person(person: Person, by_user: User | None = None) -> dict[str, i
     """Irreversibly remove what identifies `person`, keeping every figure the reports count.
 
     Names, e-mail, phone, birth year, situation and notes are erased; the address is reduced
-    to its département; the person's names, e-mail and phone are replaced by
-    "[personne anonymisée]" in the free texts written about them (séances they attended or
-    that served their dossiers, their dossiers, requests, orientations and every history
-    comment of those, satisfaction comments, their RGPD requests); their holder account is
-    closed. Attendance, orientations, dossiers, dates, statuses, scores and levels stay.
-    Gender stays too: it is an input of the breakdowns funders ask for.
+    to its département. In every free text of the records linked to the person, their names,
+    e-mail and phone are replaced by "[personne anonymisée]": their dossiers (title, summary,
+    sector, objectives, review, end reason, history comments), the séances they attended or
+    that served their dossiers (title, place, summaries, notes, public description), their
+    requests, orientations and status-history comments, satisfaction comments, RGPD requests,
+    the collectives they belong to (name, description), the structures they represent (contact).
+    A membership's role stays: it is a report breakdown, not an identity. The contact
+    line of their own requests is erased, and so is the place of a séance that concerned them
+    alone (most likely their home or workplace). Their holder account is closed, signed links
+    sent to their address revoked, the journal's values about these records scrubbed, and the
+    pole's pending import files deleted. Attendance, orientations, dossiers, dates, statuses,
+    scores, levels and gender stay: they are what the reports count.
     """
     if person.anonymized_at is not None:
         raise PrivacyError(_("Cette personne est déjà anonymisée."))
     pattern = identity_pattern(person)
     pid, pole_id = person.id, person.pole_id
+    linked = _linked_records(person)
+    texts = 0
+    for model, fields in _SCRUBBED_FIELDS:
+        ids = linked.get(model.__name__)
+        if ids:
+            records = list(db.session.scalars(select(model).where(model.id.in_(ids))))
+            texts += _scrub_fields(records, fields, pattern)
+    for model, fields in _SCRUBBED_CHILDREN:
+        parent_ids = linked.get(_PARENT_OF[model.__name__][0])
+        if parent_ids:
+            column = getattr(model, _PARENT_OF[model.__name__][1])
+            children = db.session.scalars(select(model).where(column.in_(parent_ids)))
+            texts += _scrub_fields(children, fields, pattern)
+    texts += _erase_own_contact_lines(pid, pole_id)
+    texts += _erase_places_of_own_sessions(pid, linked.get("AccompanimentSession", set()))
+    for collective in db.session.scalars(select(Collective).where(Collective.id.in_(linked["Collective"]))):
+        collective_refresh_search_text(collective)
+    for structure in db.session.scalars(select(Structure).where(Structure.id.in_(linked["Structure"]))):
+        structure_refresh_search_text(structure)
+    links = _revoke_links_to(person)
+    for anonymiser in ANONYMISERS:
+        texts += anonymiser(person, pattern)
 
-    dossier_ids = _ids(
-        select(Accompaniment.id).where(Accompaniment.pole_id == pole_id, Accompaniment.person_id == pid)
+    accounts = list(db.session.scalars(select(User).where(User.person_id == pid)))
+    for user in accounts:
+        close_account(user)
+    _redact_audit_values("Person", [pid])
+    _redact_audit_values("User", [u.id for u in accounts])
+    for target_type, ids in linked.items():
+        _scrub_audit_values(target_type, ids, pattern)
+    _scrub_export_audits(pole_id, pattern)
+    files = remove_pending_imports(pole_id)
+
+    person.first_name = ANONYMISED_FIRST_NAME
+    person.last_name = f"anonymisée n°{pid}"
+    person.email = None
+    person.phone = None
+    person.birth_year = None
+    person.situation = None
+    person.notes = None
+    department = department_code(person.postal_code)
+    person.postal_code = department_postal_code(person.postal_code)
+    person.commune = DEPARTMENTS[department] if department else None
+    person.anonymized_at = utcnow()
+    refresh_search_text(person)
+    db.session.flush()
+    counts = {
+        "texts_scrubbed": texts,
+        "accounts_closed": len(accounts),
+        "links_revoked": links,
+        "pending_imports_removed": files,
+    }
+    record_audit(
+        "privacy.anonymise",
+        person,
+        counts,
+        pole_id=pole_id,
+        actor_id=by_user.id if by_user is not None else None,
+    )
+    db.session.flush()
+    return counts
+
+
+# Records linked to the person, by model: the free-text fields scrubbed of their identity.
+_SCRUBBED_FIELDS = (
+    (Accompaniment, ("title", "summary", "sector", "objectives", "end_review", "end_reason")),
+    (
+        AccompanimentSession,
+        ("title", "place", "shared_summary", "next_steps", "private_notes", "public_description"),
+    ),
+    (Referral, ("reason", "outcome", "decline_detail")),
+    (Request, ("need", "contact_text")),
+    (SatisfactionResponse, ("comment",)),
+    (PrivacyRequest, ("notes",)),
+    (Collective, ("name", "description")),
+    (Structure, ("contact_name", "contact_email", "contact_phone")),
+)
+# History rows of those records: (model, fields), and the parent (model name, column).
+_SCRUBBED_CHILDREN = (
+    (StageTransition, ("comment",)),
+    (AccompanimentStatusChange, ("comment",)),
+    (ReferralStatusChange, ("comment",)),
+)
+_PARENT_OF = {
+    "StageTransition": ("Accompaniment", "accompaniment_id"),
+    "AccompanimentStatusChange": ("Accompaniment", "accompaniment_id"),
+    "ReferralStatusChange": ("Referral", "referral_id"),
+}
+
+
+def _linked_records(person: Person) -> dict[str, set[int]]:
+    """Ids of the records written about `person`, by model name (as the journal names them)."""
+    pid, pole_id = person.id, person.pole_id
+    dossier_ids = set(
+        _ids(select(Accompaniment.id).where(Accompaniment.pole_id == pole_id, Accompaniment.person_id == pid))
     )
     session_ids = set(
         _ids(select(Attendance.session_id).where(Attendance.pole_id == pole_id, Attendance.person_id == pid))
@@ -199,101 +310,131 @@ def anonymise_person(person: Person, by_user: User | None = None) -> dict[str, i
     referral_filter = Referral.person_id == pid
     if dossier_ids:
         referral_filter = or_(referral_filter, Referral.accompaniment_id.in_(dossier_ids))
-    referrals = list(db.session.scalars(select(Referral).where(Referral.pole_id == pole_id, referral_filter)))
-    referral_ids = [r.id for r in referrals]
+    referrals = db.session.execute(
+        select(Referral.id, Referral.request_id).where(Referral.pole_id == pole_id, referral_filter)
+    ).all()
     request_ids = set(_ids(select(Request.id).where(Request.pole_id == pole_id, Request.person_id == pid)))
-    dossiers = list(db.session.scalars(select(Accompaniment).where(Accompaniment.id.in_(dossier_ids))))
-    request_ids |= {d.request_id for d in dossiers if d.request_id} | {
-        r.request_id for r in referrals if r.request_id
-    }
-
-    texts = 0
-    texts += _scrub_fields(dossiers, ("summary", "objectives", "end_review", "end_reason"), pattern)
     if dossier_ids:
-        texts += _scrub_fields(
-            db.session.scalars(
-                select(StageTransition).where(StageTransition.accompaniment_id.in_(dossier_ids))
-            ),
-            ("comment",),
-            pattern,
-        )
-        texts += _scrub_fields(
-            db.session.scalars(
-                select(AccompanimentStatusChange).where(
-                    AccompanimentStatusChange.accompaniment_id.in_(dossier_ids)
+        request_ids |= set(
+            _ids(
+                select(Accompaniment.request_id).where(
+                    Accompaniment.id.in_(dossier_ids), Accompaniment.request_id.is_not(None)
                 )
-            ),
-            ("comment",),
-            pattern,
+            )
         )
-    if session_ids:
-        texts += _scrub_fields(
-            db.session.scalars(select(AccompanimentSession).where(AccompanimentSession.id.in_(session_ids))),
-            ("shared_summary", "next_steps", "private_notes"),
-            pattern,
-        )
-    texts += _scrub_fields(referrals, ("reason", "outcome"), pattern)
-    if referral_ids:
-        texts += _scrub_fields(
-            db.session.scalars(
-                select(ReferralStatusChange).where(ReferralStatusChange.referral_id.in_(referral_ids))
-            ),
-            ("comment",),
-            pattern,
-        )
-    if request_ids:
-        texts += _scrub_fields(
-            db.session.scalars(select(Request).where(Request.id.in_(request_ids))),
-            ("need", "contact_text"),
-            pattern,
-        )
+    request_ids |= {request_id for _id, request_id in referrals if request_id}
     satisfaction_filter = [SatisfactionResponse.person_id == pid]
     if session_ids:
         satisfaction_filter.append(SatisfactionResponse.session_id.in_(session_ids))
     if dossier_ids:
         satisfaction_filter.append(SatisfactionResponse.accompaniment_id.in_(dossier_ids))
-    texts += _scrub_fields(
-        db.session.scalars(
-            select(SatisfactionResponse).where(
-                SatisfactionResponse.pole_id == pole_id, or_(*satisfaction_filter)
+    memberships = db.session.execute(
+        select(Membership.id, Membership.collective_id, Membership.structure_id).where(
+            Membership.pole_id == pole_id, Membership.person_id == pid
+        )
+    ).all()
+    structure_ids = {structure_id for _m, _c, structure_id in memberships if structure_id}
+    if person.email:  # a structure whose contact is this person
+        structure_ids |= set(
+            _ids(
+                select(Structure.id).where(
+                    Structure.pole_id == pole_id, func.lower(Structure.contact_email) == person.email.lower()
+                )
+            )
+        )
+    return {
+        "Person": {pid},
+        "Accompaniment": dossier_ids,
+        "AccompanimentSession": session_ids,
+        "Referral": {referral_id for referral_id, _r in referrals},
+        "Request": request_ids,
+        "SatisfactionResponse": set(
+            _ids(
+                select(SatisfactionResponse.id).where(
+                    SatisfactionResponse.pole_id == pole_id, or_(*satisfaction_filter)
+                )
             )
         ),
-        ("comment",),
-        pattern,
-    )
-    texts += _scrub_fields(
-        db.session.scalars(select(PrivacyRequest).where(PrivacyRequest.person_id == pid)), ("notes",), pattern
-    )
+        "SkillAssessment": set(
+            _ids(
+                select(SkillAssessment.id).where(
+                    SkillAssessment.pole_id == pole_id, SkillAssessment.person_id == pid
+                )
+            )
+        ),
+        "PrivacyRequest": set(_ids(select(PrivacyRequest.id).where(PrivacyRequest.person_id == pid))),
+        "Membership": {membership_id for membership_id, _c, _s in memberships},
+        "Collective": {collective_id for _m, collective_id, _s in memberships},
+        "Structure": structure_ids,
+    }
 
-    accounts = list(db.session.scalars(select(User).where(User.person_id == pid)))
-    for user in accounts:
-        close_account(user)
-    _redact_audit_values("Person", [pid])
-    _redact_audit_values("User", [u.id for u in accounts])
 
-    person.first_name = ANONYMISED_FIRST_NAME
-    person.last_name = f"anonymisée n°{pid}"
-    person.email = None
-    person.phone = None
-    person.birth_year = None
-    person.situation = None
-    person.notes = None
-    department = department_code(person.postal_code)
-    person.postal_code = department_postal_code(person.postal_code)
-    person.commune = DEPARTMENTS[department] if department else None
-    person.anonymized_at = utcnow()
-    refresh_search_text(person)
-    db.session.flush()
-    counts = {"texts_scrubbed": texts, "accounts_closed": len(accounts)}
-    record_audit(
-        "privacy.anonymise",
-        person,
-        counts,
-        pole_id=pole_id,
-        actor_id=by_user.id if by_user is not None else None,
+def _erase_own_contact_lines(pid: int, pole_id: int) -> int:
+    """The contact line of the person's own requests is who they are: erased, not scrubbed."""
+    requests = list(
+        db.session.scalars(
+            select(Request).where(
+                Request.pole_id == pole_id, Request.person_id == pid, Request.contact_text.is_not(None)
+            )
+        )
     )
-    db.session.flush()
-    return counts
+    for req in requests:
+        req.contact_text = ANONYMISED_MARK
+    return len(requests)
+
+
+def _erase_places_of_own_sessions(pid: int, session_ids: set[int]) -> int:
+    """Erase the place of the séances that concerned this person alone (no other attendee, no
+    other beneficiary's dossier): an individual meeting's place is often their home or work."""
+    if not session_ids:
+        return 0
+    others = set(
+        _ids(
+            select(Attendance.session_id).where(
+                Attendance.session_id.in_(session_ids), Attendance.person_id != pid
+            )
+        )
+    )
+    others |= set(
+        _ids(
+            select(session_accompaniments.c.session_id)
+            .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
+            .where(
+                session_accompaniments.c.session_id.in_(session_ids),
+                or_(Accompaniment.person_id.is_(None), Accompaniment.person_id != pid),
+            )
+        )
+    )
+    own = [sid for sid in session_ids if sid not in others]
+    erased = 0
+    if own:
+        for session in db.session.scalars(
+            select(AccompanimentSession).where(
+                AccompanimentSession.id.in_(own), AccompanimentSession.place.is_not(None)
+            )
+        ):
+            session.place = None
+            erased += 1
+    return erased
+
+
+def _revoke_links_to(person: Person) -> int:
+    """Signed links mailed to the person's address: revoked, and the address replaced."""
+    if not person.email:
+        return 0
+    links = list(
+        db.session.scalars(
+            select(SignedLink).where(
+                SignedLink.pole_id == person.pole_id, func.lower(SignedLink.recipient) == person.email.lower()
+            )
+        )
+    )
+    now = utcnow()
+    for link in links:
+        link.recipient = f"anonyme-{person.id}@anonyme.invalid"
+        if link.revoked_at is None:
+            link.revoked_at = now
+    return len(links)
 
 
 def close_account(user: User) -> None:
@@ -323,6 +464,55 @@ def _redact_audit_values(target_type: str, ids: list[int]) -> None:
     for event in events:
         if event.changes:
             event.changes = {key: "[effacé]" for key in event.changes}
+
+
+def _scrub_json(value, pattern: re.Pattern | None):
+    if isinstance(value, str):
+        return scrub_text(value, pattern)
+    if isinstance(value, list):
+        return [_scrub_json(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _scrub_events(events, pattern: re.Pattern | None) -> None:
+    for event in events:
+        if event.changes:
+            scrubbed = _scrub_json(event.changes, pattern)
+            if scrubbed != event.changes:
+                event.changes = scrubbed
+
+
+def _scrub_audit_values(target_type: str, ids, pattern: re.Pattern | None) -> None:
+    """Scrub the person's identity from what the journal kept about these records (entries
+    written before the journal stopped keeping free text)."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), 500):
+        _scrub_events(
+            db.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.target_type == target_type,
+                    AuditEvent.target_id.in_(ids[start : start + 500]),
+                    AuditEvent.changes.is_not(None),
+                )
+            ),
+            pattern,
+        )
+
+
+def _scrub_export_audits(pole_id: int, pattern: re.Pattern | None) -> None:
+    """Older export entries kept their search terms, which may be the person's name."""
+    _scrub_events(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.pole_id == pole_id,
+                AuditEvent.action.like("export.%"),
+                AuditEvent.changes.is_not(None),
+            )
+        ),
+        pattern,
+    )
 
 
 # --- retention -------------------------------------------------------------------------------

@@ -162,6 +162,7 @@ def _play_history(referral, rng, today, partner_user) -> None:
             "declined",
             rng.randint(3, 20),
             decline_reason=rng.choice(services.DECLINE_REASONS),
+            decline_detail="Projet pas encore assez mûr.",
             comment="Hors de notre périmètre actuel.",
             by=answered_by,
         )
@@ -170,6 +171,8 @@ def _play_history(referral, rng, today, partner_user) -> None:
         if rng.random() < 0.5:
             step("no_follow_up", rng.randint(31, 45), by=by, comment="Sans réponse du partenaire.")
         return  # otherwise still waiting: appears in the list to chase
+    if rng.random() < 0.3 and not step("under_review", rng.randint(1, 4), by=answered_by):
+        return
     if not step("accepted", rng.randint(3, 15), by=answered_by, comment="Premier rendez-vous fixé."):
         return
     if rng.random() < 0.7:

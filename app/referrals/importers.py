@@ -28,10 +28,12 @@ from app.structures.models import Structure
 STATUS_NAMES = {
     "proposed": ("proposee", "proposé", "proposée", "à proposer"),
     "sent": ("envoyee", "envoyé", "envoyée", "transmise", "transmis", "adressée"),
-    "accepted": ("acceptee", "accepté", "acceptée", "acceptée par le partenaire"),
+    "accepted": ("acceptee", "accepté", "acceptée", "acceptée par le partenaire", "prise en charge"),
     "completed": ("realisee", "réalisé", "réalisée", "terminée", "effectuée"),
     "declined": ("refusee", "refusé", "refusée", "déclinée"),
     "no_follow_up": ("sans_suite", "sans suite", "abandonnée", "abandonnée sans suite"),
+    "under_review": ("a_l_etude", "à l'étude", "en cours d'étude"),
+    "expired": ("sans_reponse", "sans réponse", "expirée"),
 }
 STATUS_CHOICES = {
     **{fold_key(status): status for status in STATUS_NAMES},
@@ -39,7 +41,7 @@ STATUS_CHOICES = {
 }
 STATUS_CODES = {status: names[0] for status, names in STATUS_NAMES.items()}
 # The statuses that mean the orientation was sent to the partner.
-SENT_STATUSES = ("sent", "accepted", "completed", "declined")
+SENT_STATUSES = ("sent", "under_review", "accepted", "completed", "declined", "expired")
 CLOSED_STATUSES = ("completed", "declined", "no_follow_up")
 
 

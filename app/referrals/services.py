@@ -16,23 +16,33 @@ from app.auth.services import _external_url, invite_user
 from app.collectives.models import Collective, Membership
 from app.core.audit import record_audit
 from app.core.dates import pole_today  # noqa: F401  (re-exported)
+from app.core.links import SignedLink, issue_link, revoke_links
 from app.core.mail import send_mail
 from app.core.permissions import PARTNER
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.people.models import Person
 from app.poles.models import Pole, Thematic
 from app.referrals.models import (
+    ANSWER_STATUSES,
+    DECLINE_REASON_NEEDS_DETAIL,
     DECLINE_REASONS,
     OPEN_STATUSES,
+    PARTNER_TRANSITIONS,
     STATUS_LABELS,
+    SYSTEM_STATUSES,
     TRANSITIONS,
     Referral,
+    ReferralReminder,
     ReferralStatusChange,
 )
 from app.structures.models import Structure, structure_thematics
 
-# What a partner's referent may do to an orientation addressed to their structure.
-PARTNER_STATUSES = ("accepted", "declined", "completed")
+# Every status a partner may ever set (its form offers those of PARTNER_TRANSITIONS).
+PARTNER_STATUSES = tuple(sorted({s for targets in PARTNER_TRANSITIONS.values() for s in targets}))
+# The signed link e-mailed to the partner's referent (app.core.links).
+ANSWER_LINK_PURPOSE = "referral_answer"
+ANSWER_LINK_DAYS = 30
 
 
 class ReferralError(ValueError):
@@ -97,6 +107,8 @@ def refer_to_partner(
     collective: Collective | None = None,
     request=None,
     send_now: bool = False,
+    referent_name: str | None = None,
+    referent_email: str | None = None,
 ) -> Referral:
     """Orient a beneficiary (a dossier, a person or a collective) to a partner structure."""
     if accompaniment is not None:
@@ -136,6 +148,8 @@ def refer_to_partner(
         consent_to_share=bool(consent_to_share),
         status="proposed",
         follow_up_on=follow_up_on,
+        referent_name=(referent_name or "").strip() or None,
+        referent_email=(referent_email or "").strip().lower() or None,
     )
     referral.thematics = list(thematics)
     referral.history.append(
@@ -153,7 +167,7 @@ def refer_to_partner(
         "referral.create",
         referral,
         {
-            "partner": partner.name,
+            "partner_id": partner.id,
             "referred_on": referred_on.isoformat(),
             "person_id": referral.person_id,
             "collective_id": referral.collective_id,
@@ -179,14 +193,45 @@ def _check_change_date(referral: Referral, on: date, today: date) -> None:
             ),
             "changed_on",
         )
-    if referral.history and on < referral.history[-1].changed_on:
+    last_change = _last_status_change(referral)
+    if last_change is not None and on < last_change.changed_on:
         raise ReferralError(
             _(
                 "La date ne peut pas précéder le changement précédent (%(day)s).",
-                day=_fr(referral.history[-1].changed_on),
+                day=_fr(last_change.changed_on),
             ),
             "changed_on",
         )
+
+
+def allowed_statuses(referral: Referral, *, partner_side: bool) -> tuple[str, ...]:
+    """The statuses `referral` may move to: for the pole's staff, or for the partner (its
+    account or the e-mailed link). The system statuses (expired) are never offered."""
+    table = PARTNER_TRANSITIONS if partner_side else TRANSITIONS
+    return tuple(s for s in table.get(referral.status, ()) if s not in SYSTEM_STATUSES)
+
+
+def _refuse_transition(old: str, new: str) -> ReferralError:
+    return ReferralError(
+        _(
+            "Impossible de passer une orientation « %(old)s » au statut « %(new)s ».",
+            old=STATUS_LABELS.get(old, old),
+            new=STATUS_LABELS.get(new, new),
+        ),
+        "status",
+    )
+
+
+def _last_status_change(referral: Referral) -> ReferralStatusChange | None:
+    """The latest history entry that changed the status: comments (entries repeating the
+    status) do not move the earliest date of the next change."""
+    last, previous_status = None, None
+    in_order = sorted(referral.history, key=lambda e: (e.changed_on, e.id is None, e.id or 0))
+    for entry in in_order:
+        if last is None or entry.status != previous_status:
+            last = entry
+        previous_status = entry.status
+    return last
 
 
 def change_referral_status(
@@ -198,35 +243,90 @@ def change_referral_status(
     comment: str | None = None,
     outcome: str | None = None,
     decline_reason: str | None = None,
+    decline_detail: str | None = None,
     allowed: tuple[str, ...] | None = None,
     notify: bool = True,
+    link: SignedLink | None = None,
 ) -> ReferralStatusChange:
     """Move a referral to `status` on day `on` (back-dating allowed), recording the change.
 
-    `allowed` narrows the workflow (a partner's choices); `notify` emails the partner when sent."""
+    The partner's side — a partner user as `by`, or the referent's e-mailed `link` — may only
+    make the partner's transitions (PARTNER_TRANSITIONS), on its own structure's orientations,
+    whatever a form offered; `allowed` narrows further. `notify` e-mails the partner when sent."""
     old = referral.status
-    if status not in TRANSITIONS.get(old, ()) or (allowed is not None and status not in allowed):
-        raise ReferralError(
-            _(
-                "Impossible de passer une orientation « %(old)s » au statut « %(new)s ».",
-                old=STATUS_LABELS.get(old, old),
-                new=STATUS_LABELS.get(status, status),
-            ),
-            "status",
-        )
+    partner_side = link is not None or (by is not None and by.role == PARTNER)
+    if by is not None and by.role == PARTNER and by.structure_id != referral.partner_id:
+        raise ReferralError(_("Cette orientation n'est pas adressée à votre structure."), "status")
+    if link is not None and (
+        link.purpose != ANSWER_LINK_PURPOSE
+        or link.target_type != "Referral"
+        or link.target_id != referral.id
+        or link.revoked_at is not None
+    ):
+        raise ReferralError(_("Ce lien ne permet pas de répondre à cette orientation."), "status")
+    if status not in allowed_statuses(referral, partner_side=partner_side) or (
+        allowed is not None and status not in allowed
+    ):
+        raise _refuse_transition(old, status)
     pole = _pole_of(referral)
     _check_change_date(referral, on, pole_today(pole))
-    if status == "declined" and decline_reason not in DECLINE_REASONS:
-        raise ReferralError(_("Indiquez le motif du refus."), "decline_reason")
+    if status == "declined":
+        if decline_reason not in DECLINE_REASONS:
+            raise ReferralError(_("Indiquez le motif du refus."), "decline_reason")
+        decline_detail = (decline_detail or "").strip() or None
+        if decline_reason in DECLINE_REASON_NEEDS_DETAIL and not decline_detail:
+            raise ReferralError(_("Précisez le motif « Autre »."), "decline_detail")
+    answered_by = None
+    if link is not None:
+        answered_by = _("%(who)s (lien e-mail)", who=_referent_label_for(referral, link))
+    return _record_status(
+        referral,
+        status,
+        on=on,
+        by=by,
+        comment=comment,
+        outcome=outcome,
+        decline_reason=decline_reason,
+        decline_detail=decline_detail,
+        answered_by=answered_by,
+        notify=notify,
+        audit={"via": "link", "link_id": link.id} if link is not None else None,
+    )
+
+
+def _referent_label_for(referral: Referral, link: SignedLink) -> str:
+    if referral.referent_address == link.recipient and referral.referent_label:
+        return referral.referent_label
+    return link.recipient
+
+
+def _record_status(
+    referral: Referral,
+    status: str,
+    *,
+    on: date,
+    by: User | None,
+    comment: str | None = None,
+    outcome: str | None = None,
+    decline_reason: str | None = None,
+    decline_detail: str | None = None,
+    answered_by: str | None = None,
+    notify: bool = True,
+    audit: dict | None = None,
+) -> ReferralStatusChange:
+    """Apply a checked change: the referral's fields, a history row, the journal, the e-mail."""
+    old = referral.status
+    pole = _pole_of(referral)
     referral.status = status
     if status == "sent":
         referral.sent_on = on
-    if status in ("sent", "accepted"):
+    if status in ("sent", "under_review", "accepted"):
         # The next chase comes the pole's follow-up delay after this step, not before.
         next_follow_up = on + timedelta(days=pole.referral_follow_up_days)
         referral.follow_up_on = max(referral.follow_up_on or next_follow_up, next_follow_up)
     if status == "declined":
         referral.decline_reason = decline_reason
+        referral.decline_detail = decline_detail
     if outcome and outcome.strip():
         referral.outcome = outcome.strip()
     change = ReferralStatusChange(
@@ -234,14 +334,24 @@ def change_referral_status(
         status=status,
         changed_on=on,
         by_id=by.id if by is not None else None,
+        answered_by=answered_by,
         comment=(comment or "").strip() or None,
     )
+    for later in referral.history:
+        if later.changed_on > on:  # comments posted after the back-dated change: keep them
+            later.status = status  # comments (same status as the entry before them)
     referral.history.append(change)
     db.session.flush()
     record_audit(
         "referral.status",
         referral,
-        {"status": [old, status], "changed_on": on.isoformat(), "decline_reason": decline_reason},
+        {
+            "status": [old, status],
+            "changed_on": on.isoformat(),
+            "decline_reason": decline_reason,
+            **(audit or {}),
+        },
+        pole_id=referral.pole_id,
     )
     if status == "sent" and notify:
         notify_partner(referral)
@@ -319,31 +429,139 @@ def partner_users(structure_id: int) -> list[User]:
     )
 
 
-def notify_partner(referral: Referral) -> list[str]:
-    """Email the partner about a sent referral: a link, and at most the beneficiary's first name."""
-    partner = referral.partner or db.session.get(Structure, referral.partner_id)
-    recipients = [u.email for u in partner_users(partner.id)]
-    if partner.contact_email and partner.contact_email.lower() not in recipients:
-        recipients.append(partner.contact_email.strip().lower())
-    if not recipients:
-        return []
-    pole = _pole_of(referral)
-    link = _external_url("referrals.partner_detail", referral_id=referral.id)
-    lines = [_("Bonjour,"), ""]
-    lines.append(_("%(pole)s vous adresse une nouvelle orientation sur Passerelle.", pole=pole.name))
-    if referral.thematics:
-        lines.append(_("Thématiques : %(names)s", names=", ".join(t.name for t in referral.thematics)))
-    if referral.consent_to_share:
-        first_name = referral.person.first_name if referral.person is not None else referral.beneficiary_label
-        lines.append(_("Bénéficiaire : %(name)s", name=first_name))
+def _beneficiary_line(referral: Referral) -> str:
+    """What an e-mail may say of the beneficiary: the first name only unless the person
+    consented to share their details (then the full name; contact details stay on the page
+    behind the link)."""
+    if referral.person is not None:
+        name = referral.person.full_name if referral.consent_to_share else referral.person.first_name
     else:
+        name = referral.beneficiary_label
+    lines = [_("Bénéficiaire : %(name)s", name=name)]
+    if not referral.consent_to_share:
         lines.append(
             _("Le ou la bénéficiaire n'a pas souhaité partager ses coordonnées : il ou elle vous contactera.")
         )
-    lines += ["", _("Pour la consulter et y répondre :"), link, ""]
-    for to in recipients:
-        send_mail(to, _("Nouvelle orientation de %(pole)s", pole=pole.name), "\n".join(lines))
+    return "\n".join(lines)
+
+
+def _referral_summary(referral: Referral, pole: Pole) -> list[str]:
+    lines = [_beneficiary_line(referral)]
+    if referral.thematics:
+        lines.append(_("Thématiques : %(names)s", names=", ".join(t.name for t in referral.thematics)))
+    advisor = referral.referred_by
+    if referral.reason:
+        lines += [
+            "",
+            _("Message de %(who)s :", who=advisor.display_name if advisor else pole.name),
+            referral.reason,
+        ]
+    return lines
+
+
+def answer_url(
+    referral: Referral, recipient: str | None = None, *, revoke_previous: bool = False
+) -> str | None:
+    """The answer page's address for the referral's referent (None without a referent e-mail).
+
+    Only a hash of each token is stored, so an earlier link's address cannot be rebuilt: this
+    issues a new link for the same referent (valid ANSWER_LINK_DAYS days) and, unless
+    `revoke_previous`, leaves the earlier ones working — a reminder or the monthly e-mail
+    does not break the link of the first e-mail. `outbox`'s monthly partner e-mail uses it."""
+    recipient = recipient or referral.referent_address
+    if not recipient:
+        return None
+    token = issue_link(
+        pole_id=referral.pole_id,
+        purpose=ANSWER_LINK_PURPOSE,
+        target=referral,
+        recipient=recipient,
+        valid_for=timedelta(days=ANSWER_LINK_DAYS),
+        revoke_previous=revoke_previous,
+    )
+    return absolute_url("referrals.answer", token=token)
+
+
+def open_referrals_for_partner(structure: Structure) -> list[Referral]:
+    """The orientations sent to `structure` still waiting for its answer or its outcome
+    (sent, à l'étude, prise en charge), oldest first — for the partner's monthly e-mail."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(
+                Referral.pole_id == structure.pole_id,
+                Referral.partner_id == structure.id,
+                Referral.status.in_(("sent", "under_review", "accepted")),
+            )
+            .options(*_listing_options())
+            .order_by(Referral.sent_on, Referral.id)
+            .execution_options(all_poles=True)
+        )
+    )
+
+
+def notify_partner(referral: Referral) -> list[str]:
+    """E-mail a sent referral: to its referent with a new answer link (revoking the previous
+    ones), and to the partner's account holders with a link to their page."""
+    partner = referral.partner or db.session.get(Structure, referral.partner_id)
+    pole = _pole_of(referral)
+    subject = _("Nouvelle orientation de %(pole)s", pole=pole.name)
+    summary = _referral_summary(referral, pole)
+    recipients: list[str] = []
+    referent = referral.referent_address
+    if referent:
+        link = answer_url(referral, referent, revoke_previous=True)
+        lines = [_("Bonjour,"), "", _("%(pole)s vous adresse une orientation.", pole=pole.name), "", *summary]
+        lines += [
+            "",
+            _("Pour répondre (prise en charge, à l'étude ou refus), sans créer de compte :"),
+            link,
+            _("Ce lien est personnel et valable %(days)d jours.", days=ANSWER_LINK_DAYS),
+            "",
+        ]
+        send_mail(referent, subject, "\n".join(lines))
+        recipients.append(referent)
+    account_link = absolute_url("referrals.partner_detail", referral_id=referral.id)
+    for user in partner_users(partner.id):
+        if user.email.lower() in recipients:
+            continue
+        lines = [
+            _("Bonjour,"),
+            "",
+            _("%(pole)s vous adresse une nouvelle orientation sur Passerelle.", pole=pole.name),
+        ]
+        lines += ["", *summary, "", _("Pour la consulter et y répondre :"), account_link, ""]
+        send_mail(user.email, subject, "\n".join(lines))
+        recipients.append(user.email.lower())
+    if recipients:
+        record_audit("referral.notified", referral, {"recipients": len(recipients)}, pole_id=referral.pole_id)
     return recipients
+
+
+def resend_to_partner(
+    referral: Referral, *, referent_name: str | None, referent_email: str | None
+) -> list[str]:
+    """Send an orientation again (to a new referent, or the same): the previous links stop."""
+    if referral.status not in ("sent", "under_review", "accepted", "expired"):
+        raise ReferralError(
+            _("Seule une orientation envoyée peut être renvoyée au partenaire."), "referent_email"
+        )
+    referral.referent_name = (referent_name or "").strip() or None
+    referral.referent_email = (referent_email or "").strip().lower() or None
+    if not referral.referent_address:
+        raise ReferralError(
+            _("Indiquez l'e-mail du ou de la référent·e : la structure n'a pas d'e-mail de contact."),
+            "referent_email",
+        )
+    db.session.flush()
+    return notify_partner(referral)
+
+
+def revoke_answer_links(referral: Referral) -> int:
+    count = revoke_links(purpose=ANSWER_LINK_PURPOSE, target=referral)
+    record_audit("referral.links_revoked", referral, {"count": count}, pole_id=referral.pole_id)
+    db.session.flush()
+    return count
 
 
 def invite_partner(pole: Pole, structure: Structure, email: str, full_name: str = "") -> User:
@@ -353,7 +571,7 @@ def invite_partner(pole: Pole, structure: Structure, email: str, full_name: str 
     user, _link = invite_user(email, PARTNER, pole, full_name=full_name)
     user.structure_id = structure.id
     db.session.flush()
-    record_audit("user.partner_link", user, {"structure": structure.name}, pole_id=pole.id)
+    record_audit("user.partner_link", user, {"structure_id": structure.id}, pole_id=pole.id)
     return user
 
 
@@ -557,6 +775,171 @@ def _digest(pole: Pole, mine: ChaseLists) -> str:
         lines.append("")
     lines += [_("La liste complète :"), _external_url("referrals.to_chase"), ""]
     return "\n".join(lines)
+
+
+# --- The daily command: reminders to the partner, expiry -----------------------------------
+
+
+@dataclass
+class DailyResult:
+    first_reminders: int = 0
+    second_reminders: int = 0
+    expired: int = 0
+    emails: int = 0
+
+
+def _answered_or_closed():
+    """EXISTS: a history row of the referral with an answer or a closing status."""
+    return (
+        select(ReferralStatusChange.id)
+        .where(
+            ReferralStatusChange.referral_id == Referral.id,
+            ReferralStatusChange.status.in_((*ANSWER_STATUSES, "no_follow_up", "expired")),
+        )
+        .correlate(Referral)
+        .exists()
+    )
+
+
+def _waiting_for_answer(pole: Pole):
+    """Referrals of the pole sent and never answered, according to their history: an imported
+    history that says the partner answered is left alone even if its status says "sent"."""
+    return select(Referral).where(
+        Referral.pole_id == pole.id,
+        Referral.status == "sent",
+        Referral.sent_on.is_not(None),
+        ~_answered_or_closed(),
+    )
+
+
+def _reminder_mail(referral: Referral, pole: Pole, number: int, days: int) -> tuple[str, str]:
+    subject = _("Relance : orientation de %(pole)s sans réponse", pole=pole.name)
+    lines = [
+        _("Bonjour,"),
+        "",
+        _(
+            "%(pole)s vous a adressé une orientation le %(day)s, restée sans réponse depuis %(days)d jours.",
+            pole=pole.name,
+            day=_fr(referral.sent_on),
+            days=days,
+        ),
+        "",
+        *_referral_summary(referral, pole),
+    ]
+    url = answer_url(referral)
+    if url:
+        lines += ["", _("Pour répondre, sans créer de compte :"), url]
+    else:
+        lines += [
+            "",
+            _("Pour y répondre :"),
+            absolute_url("referrals.partner_detail", referral_id=referral.id),
+        ]
+    if number == 2:
+        lines += [
+            "",
+            _(
+                "Sans réponse, l'orientation sera close « sans réponse » %(days)d jours après son envoi.",
+                days=pole.referral_no_answer_days,
+            ),
+        ]
+    return subject, "\n".join([*lines, ""])
+
+
+def _send_reminder(referral: Referral, pole: Pole, number: int, today: date) -> int:
+    """E-mail reminder `number` to the partner (the advisor copied on the second) and record it."""
+    recipients = []
+    if referral.referent_address:
+        recipients.append(referral.referent_address)
+    recipients += [
+        u.email.lower() for u in partner_users(referral.partner_id) if u.email.lower() not in recipients
+    ]
+    if not recipients:
+        return 0
+    days = (today - referral.sent_on).days
+    subject, body = _reminder_mail(referral, pole, number, days)
+    for to in recipients:
+        send_mail(to, subject, body)
+    sent = len(recipients)
+    advisor = referral.referred_by
+    if number == 2 and advisor is not None and advisor.active and advisor.email.lower() not in recipients:
+        copy = [
+            _(
+                "Copie pour information : deuxième relance envoyée à %(partner)s.",
+                partner=referral.partner.name,
+            ),
+            _("Orientation : %(link)s", link=absolute_url("referrals.detail", referral_id=referral.id)),
+            "",
+            "— " + _("Message envoyé au partenaire :"),
+            body,
+        ]
+        send_mail(advisor.email, _("Copie : %(subject)s", subject=subject), "\n".join(copy))
+        sent += 1
+    db.session.add(
+        ReferralReminder(
+            pole_id=referral.pole_id,
+            referral_id=referral.id,
+            number=number,
+            sent_on=today,
+            recipients=", ".join(recipients),
+        )
+    )
+    db.session.flush()
+    record_audit(
+        "referral.reminder",
+        referral,
+        {"number": number, "recipients": len(recipients)},
+        pole_id=referral.pole_id,
+    )
+    return sent
+
+
+def expire_referral(referral: Referral, today: date) -> ReferralStatusChange:
+    """Record that the partner never answered: an `expired` entry dated `today`."""
+    if referral.status != "sent":
+        raise _refuse_transition(referral.status, "expired")
+    pole = _pole_of(referral)
+    return _record_status(
+        referral,
+        "expired",
+        on=today,
+        by=None,
+        comment=_(
+            "Sans réponse du partenaire %(days)d jours après l'envoi.", days=pole.referral_no_answer_days
+        ),
+        audit={"via": "daily"},
+    )
+
+
+def run_daily(pole: Pole, today: date | None = None) -> DailyResult:
+    """Remind partners at the pole's reminder days and expire what stays unanswered.
+
+    Each step is recorded (ReferralReminder rows, `expired` history rows), so running the
+    command twice the same day, or missing a day, never sends a reminder twice."""
+    today = today or pole_today(pole)
+    result = DailyResult()
+    first, second = pole.referral_first_reminder_days, pole.referral_second_reminder_days
+    expiry = pole.referral_no_answer_days
+    waiting = db.session.scalars(
+        _waiting_for_answer(pole)
+        .options(*_listing_options(), selectinload(Referral.reminders))
+        .order_by(Referral.sent_on, Referral.id)
+    ).all()
+    for referral in waiting:
+        age = (today - referral.sent_on).days
+        done = {r.number for r in referral.reminders}
+        if age >= expiry:
+            expire_referral(referral, today)
+            result.expired += 1
+        elif age >= second and 2 not in done:
+            sent = _send_reminder(referral, pole, 2, today)
+            result.second_reminders += bool(sent)
+            result.emails += sent
+        elif first <= age < second and 1 not in done:
+            sent = _send_reminder(referral, pole, 1, today)
+            result.first_reminders += bool(sent)
+            result.emails += sent
+    return result
 
 
 # --- Elsewhere in the app: dossier timeline, partner directory page -------------------------

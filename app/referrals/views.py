@@ -4,37 +4,42 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accompaniments.models import Accompaniment
 from app.auth.models import User
-from app.auth.services import AccountError
+from app.auth.services import AccountError, AccountExistsElsewhere
 from app.collectives.models import Collective
 from app.core.dates import invalid_month_message, month_bounds, parse_month
+from app.core.links import check_link, use_link
 from app.core.pagination import paginate
 from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
-from app.core.scoping import get_or_404
+from app.core.scoping import get_or_404, set_pole_scope
 from app.core.sections import register_section
 from app.extensions import db
 from app.main.views import HOME_SECTIONS
 from app.people.models import Person
 from app.poles.models import Thematic
-from app.referrals import bp, services
+from app.referrals import bp, figures, services
 from app.referrals.forms import (
+    AnswerForm,
     CommentForm,
     FollowUpForm,
     InvitePartnerForm,
     ReferralFilterForm,
     ReferralForm,
+    ReferralSettingsForm,
+    ResendForm,
+    ScorecardForm,
     StatusChangeForm,
 )
 from app.referrals.models import (
     DECLINE_REASON_LABELS,
     OPEN_STATUSES,
     STATUS_LABELS,
-    TRANSITIONS,
     Referral,
     ReferralStatusChange,
 )
@@ -236,6 +241,8 @@ def new():
                 consent_to_share=form.consent_to_share.data,
                 follow_up_on=form.follow_up_on.data,
                 send_now=form.send_now.data,
+                referent_name=form.referent_name.data,
+                referent_email=form.referent_email.data,
                 **data,
             )
         except services.ReferralError as exc:
@@ -278,20 +285,24 @@ def _load_referral(referral_id: int) -> Referral:
             joinedload(Referral.collective),
             selectinload(Referral.thematics),
             selectinload(Referral.history).joinedload(ReferralStatusChange.by),
+            selectinload(Referral.reminders),
         )
     ).one()
 
 
-def _status_form(referral: Referral, allowed: tuple[str, ...] | None = None) -> StatusChangeForm:
+def _status_form(referral: Referral, partner_side: bool = False) -> StatusChangeForm:
     form = StatusChangeForm(prefix="status")
-    statuses = [s for s in TRANSITIONS[referral.status] if allowed is None or s in allowed]
-    form.set_statuses(statuses)
+    form.set_statuses(services.allowed_statuses(referral, partner_side=partner_side))
     if not form.is_submitted():
         form.changed_on.data = services.pole_today(current_user.pole)
     return form
 
 
-def _apply_status_form(referral: Referral, form: StatusChangeForm, allowed=None) -> bool:
+def _apply_status_form(referral: Referral, form: StatusChangeForm) -> bool:
+    """Validate and apply; a status the form does not offer is refused by the service too."""
+    if form.is_submitted() and form.status.data and form.status.data not in dict(form.status.choices):
+        # Let the service say why (the same French message as for any refused transition).
+        form.status.choices = [*form.status.choices, (form.status.data, form.status.data)]
     if not form.validate_on_submit():
         return False
     try:
@@ -303,7 +314,7 @@ def _apply_status_form(referral: Referral, form: StatusChangeForm, allowed=None)
             comment=form.comment.data,
             outcome=form.outcome.data,
             decline_reason=form.decline_reason.data or None,
-            allowed=allowed,
+            decline_detail=form.decline_detail.data,
         )
     except services.ReferralError as exc:
         target = getattr(form, exc.field or "", None) or form.status
@@ -333,6 +344,10 @@ def _render_detail(referral, status_form=None, comment_form=None, follow_up_form
             follow_up_form=follow_up_form
             or FollowUpForm(prefix="follow", data={"follow_up_on": referral.follow_up_on}),
             is_open=referral.status in OPEN_STATUSES,
+            resend_form=ResendForm(
+                prefix="resend",
+                data={"referent_name": referral.referent_name, "referent_email": referral.referent_email},
+            ),
             **_labels(),
         ),
         code,
@@ -430,6 +445,39 @@ def close_all():
     return redirect(url_for("referrals.to_chase"))
 
 
+# --- Pole settings for orientations --------------------------------------------------------
+
+SETTING_FIELDS = (
+    "referral_follow_up_days",
+    "referral_first_reminder_days",
+    "referral_second_reminder_days",
+    "referral_no_answer_days",
+)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    from app.core.audit import record_audit
+    from app.poles.models import Pole
+
+    pole = db.session.get(Pole, current_user.pole_id)
+    form = ReferralSettingsForm(obj=pole)
+    if form.validate_on_submit():
+        changes = {}
+        for name in SETTING_FIELDS:
+            new = getattr(form, name).data
+            if getattr(pole, name) != new:
+                changes[name] = [getattr(pole, name), new]
+                setattr(pole, name, new)
+        if changes:
+            record_audit("pole.update", pole, changes, pole_id=pole.id)
+        db.session.commit()
+        flash(_("Délais des orientations enregistrés."), "success")
+        return redirect(url_for("referrals.settings"))
+    return render_template("referrals/settings.html", form=form, pole=pole), (422 if form.errors else 200)
+
+
 # --- Partner accounts -----------------------------------------------------------------------
 
 
@@ -445,6 +493,10 @@ def invite_partner():
             user = services.invite_partner(
                 pole, get_or_404(Structure, form.structure_id.data), form.email.data, form.full_name.data
             )
+        except AccountExistsElsewhere:  # answered as sent: another pole's accounts are not disclosed
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("referrals.invite_partner"))
         except (AccountError, services.ReferralError) as exc:
             form.email.errors = list(form.email.errors) + [str(exc)]
         else:
@@ -486,7 +538,13 @@ def partner_index():
         .order_by(Referral.sent_on.desc(), Referral.id.desc())
     )
     page = paginate(stmt)
-    return render_template("referrals/partner_index.html", page=page, **_labels())
+    answers = None
+    if current_user.structure_id is not None:
+        today = services.pole_today(current_user.pole)
+        answers = figures.answer_figures(
+            current_user.pole_id, today - timedelta(days=365), today, partner_id=current_user.structure_id
+        )["pole"]
+    return render_template("referrals/partner_index.html", page=page, answers=answers, **_labels())
 
 
 def _render_partner_detail(referral, status_form=None, comment_form=None, code=200):
@@ -494,7 +552,7 @@ def _render_partner_detail(referral, status_form=None, comment_form=None, code=2
         render_template(
             "referrals/partner_detail.html",
             referral=referral,
-            status_form=status_form or _status_form(referral, services.PARTNER_STATUSES),
+            status_form=status_form or _status_form(referral, partner_side=True),
             comment_form=comment_form or CommentForm(prefix="comment"),
             contact=services.beneficiary_contact(referral),
             **_labels(),
@@ -508,8 +566,8 @@ def _render_partner_detail(referral, status_form=None, comment_form=None, code=2
 def partner_detail(referral_id: int):
     referral = _partner_referral_or_404(referral_id)
     if request.method == "POST":
-        form = _status_form(referral, services.PARTNER_STATUSES)
-        if _apply_status_form(referral, form, allowed=services.PARTNER_STATUSES):
+        form = _status_form(referral, partner_side=True)
+        if _apply_status_form(referral, form):
             return redirect(url_for("referrals.partner_detail", referral_id=referral.id))
         return _render_partner_detail(referral, status_form=form, code=422)
     return _render_partner_detail(referral)
@@ -523,6 +581,209 @@ def partner_comment(referral_id: int):
     if _apply_comment_form(referral, form):
         return redirect(url_for("referrals.partner_detail", referral_id=referral.id))
     return _render_partner_detail(referral, comment_form=form, code=422)
+
+
+# --- The referent's answer from the e-mailed link (no account) -------------------------------
+
+LINK_PROBLEMS = {
+    "unknown": (404, _l("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier depuis l'e-mail.")),
+    "expired": (
+        410,
+        _l("Ce lien a expiré. Le pôle qui vous a adressé l'orientation peut vous en renvoyer un."),
+    ),
+    "revoked": (
+        410,
+        _l(
+            "Ce lien n'est plus valable : l'orientation a été renvoyée (consultez l'e-mail le plus récent) "
+            "ou elle est close."
+        ),
+    ),
+    "used": (410, _l("Ce lien a déjà servi.")),
+}
+
+
+def _answer_context(token: str):
+    """(referral, link) for a valid token, else a rendered refusal page."""
+    check = check_link(token, services.ANSWER_LINK_PURPOSE)
+    referral = None
+    if check.ok and check.link.target_type == "Referral":
+        set_pole_scope(check.link.pole_id)  # an anonymous request sees no pole otherwise
+        referral = db.session.scalars(
+            select(Referral)
+            .where(Referral.id == check.link.target_id, Referral.pole_id == check.link.pole_id)
+            .options(
+                joinedload(Referral.partner),
+                joinedload(Referral.person),
+                joinedload(Referral.collective),
+                joinedload(Referral.referred_by),
+                selectinload(Referral.thematics),
+                selectinload(Referral.history).joinedload(ReferralStatusChange.by),
+                selectinload(Referral.reminders),
+            )
+        ).one_or_none()
+    if referral is None:
+        code, message = LINK_PROBLEMS[check.problem or "unknown"]
+        return None, None, (render_template("referrals/answer_refused.html", message=message), code)
+    return referral, check.link, None
+
+
+def _render_answer(referral, link, form, code=200):
+    from app.poles.models import Pole
+
+    return (
+        render_template(
+            "referrals/answer.html",
+            referral=referral,
+            form=form,
+            pole=db.session.get(Pole, referral.pole_id),
+            contact=services.beneficiary_contact(referral),
+            referent=link.recipient,
+            **_labels(),
+        ),
+        code,
+    )
+
+
+@bp.route("/answer/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    referral, link, refused = _answer_context(token)
+    if refused is not None:
+        return refused
+    form = AnswerForm()
+    offered = services.allowed_statuses(referral, partner_side=True)
+    form.set_statuses(offered)
+    if request.method == "POST":
+        posted = form.status.data
+        if posted and posted not in offered:
+            # Not offered: the service refuses it (and says why), whatever the form shows.
+            form.status.choices = [*form.status.choices, (posted, posted)]
+        if form.validate_on_submit():
+            try:
+                services.change_referral_status(
+                    referral,
+                    form.status.data,
+                    on=services.pole_today(services._pole_of(referral)),
+                    by=None,
+                    comment=form.comment.data,
+                    decline_reason=form.decline_reason.data or None,
+                    decline_detail=form.decline_detail.data,
+                    link=link,
+                )
+            except services.ReferralError as exc:
+                target = getattr(form, exc.field or "", None) or form.status
+                target.errors = list(target.errors) + [str(exc)]
+            else:
+                use_link(link)
+                db.session.commit()
+                flash(
+                    _(
+                        "Merci, votre réponse est enregistrée : %(status)s.",
+                        status=STATUS_LABELS[referral.status],
+                    ),
+                    "success",
+                )
+                return redirect(url_for("referrals.answer", token=token))
+        form.set_statuses(offered)
+        return _render_answer(referral, link, form, code=422)
+    return _render_answer(referral, link, form)
+
+
+@bp.route("/<int:referral_id>/resend", methods=["POST"])
+@staff_required
+def resend(referral_id: int):
+    referral = _load_referral(referral_id)
+    form = ResendForm(prefix="resend")
+    if form.validate_on_submit():
+        try:
+            recipients = services.resend_to_partner(
+                referral, referent_name=form.referent_name.data, referent_email=form.referent_email.data
+            )
+        except services.ReferralError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Orientation renvoyée à %(who)s ; les liens précédents ne fonctionnent plus.",
+                    who=", ".join(recipients),
+                ),
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.route("/<int:referral_id>/revoke-links", methods=["POST"])
+@staff_required
+def revoke_links(referral_id: int):
+    referral = _load_referral(referral_id)
+    count = services.revoke_answer_links(referral)
+    db.session.commit()
+    flash(_("%(n)d lien(s) de réponse désactivé(s).", n=count), "success")
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+# --- Answer rates (scorecards) -------------------------------------------------------------
+
+
+@bp.app_template_filter("answer_rate")
+def answer_rate(value) -> str:
+    """0.667 -> « 66,7 % »; None -> « — »."""
+    from app.reports.formats import display
+
+    return display(value, rate=True)
+
+
+def _scorecard_period(form: ScorecardForm) -> tuple[date, date]:
+    today = services.pole_today(current_user.pole)
+    end = form.end.data or today
+    start = form.start.data or end - timedelta(days=365)
+    if start > end:
+        form.start.errors = [_("La date de début doit précéder la date de fin.")]
+        start = end - timedelta(days=365)
+    return start, end
+
+
+@bp.route("/scorecard")
+@staff_required
+def scorecard():
+    form = ScorecardForm(formdata=request.args)
+    form.validate()
+    start, end = _scorecard_period(form)
+    result = figures.answer_figures(current_user.pole_id, start, end)
+    return render_template(
+        "referrals/scorecard.html",
+        form=form,
+        start=start,
+        end=end,
+        result=result,
+        structure=None,
+        **_labels(),
+    )
+
+
+@bp.route("/scorecard/<int:structure_id>")
+@staff_required
+def partner_scorecard(structure_id: int):
+    structure = get_or_404(Structure, structure_id)
+    if not structure.is_partner:
+        abort(404)
+    form = ScorecardForm(formdata=request.args)
+    form.validate()
+    start, end = _scorecard_period(form)
+    result = figures.answer_figures(current_user.pole_id, start, end, partner_id=structure.id)
+    return render_template(
+        "referrals/scorecard.html",
+        form=form,
+        start=start,
+        end=end,
+        result=result,
+        structure=structure,
+        **_labels(),
+    )
 
 
 # --- Home page ------------------------------------------------------------------------------
@@ -552,7 +813,15 @@ HOME_SECTIONS.append(((PARTNER,), "referrals/_partner_home_section.html", _partn
 def _partner_stats_section(structure: Structure) -> dict | None:
     if not structure.is_partner:
         return None
-    return {"stats": services.partner_stats(structure)}
+    today = services.pole_today(current_user.pole)
+    start = today - timedelta(days=365)
+    answers = figures.answer_figures(structure.pole_id, start, today, partner_id=structure.id)["pole"]
+    return {
+        "stats": services.partner_stats(structure),
+        "answers": answers,
+        "structure": structure,
+        "decline_labels": DECLINE_REASON_LABELS,
+    }
 
 
 def _referrals_of(column, record_id: int) -> dict:

@@ -27,6 +27,7 @@ SECTION_LABELS = {
     "previous_month": _l("Mois précédent"),
     "same_month_last_year": _l("Même mois l'an dernier"),
     "year_to_date": _l("Depuis le 1er janvier"),
+    "referral_answers": _l("Réponses des partenaires"),
 }
 KEY_LABELS = {
     "total": _l("Total"),
@@ -36,6 +37,7 @@ KEY_LABELS = {
     "by_thematic": _l("Par thématique"),
     "by_beneficiary": _l("Par type de bénéficiaire"),
     "by_status": _l("Statut à la fin du mois"),
+    "by_status_detail": _l("Statut détaillé à la fin du mois"),
     "status_changes_of_earlier_referrals": _l("Orientations antérieures dont le statut a changé"),
     "opened": _l("Ouverts"),
     "closed": _l("Clôturés"),
@@ -75,6 +77,20 @@ KEY_LABELS = {
     "accompaniments_active": _l("Dossiers actifs en fin de mois"),
     "satisfaction_responses": _l("Réponses de satisfaction"),
     "satisfaction_mean": _l("Satisfaction moyenne"),
+    "pole": _l("Ensemble du pôle"),
+    "partner_id": _l("Identifiant du partenaire"),
+    "sent": _l("Orientations envoyées"),
+    "settled": _l("Envoyées au moins 30 jours avant la fin de la période"),
+    "answered_within_30_days": _l("Réponse sous 30 jours"),
+    "answered_within_30_days_rate": _l("Part de réponses sous 30 jours"),
+    "median_days_to_first_answer": _l("Délai médian de première réponse (jours)"),
+    "taken_in_charge_within_3_working_days": _l("Prises en charge sous 3 jours ouvrés"),
+    "taken_in_charge_within_3_working_days_rate": _l("Part de prises en charge sous 3 jours ouvrés"),
+    "taken_in_charge_within_5_working_days": _l("Prises en charge sous 5 jours ouvrés"),
+    "taken_in_charge_within_5_working_days_rate": _l("Part de prises en charge sous 5 jours ouvrés"),
+    "declined": _l("Refusées"),
+    "declined_by_reason": _l("Refus par motif"),
+    "expired": _l("Sans réponse (expirées)"),
 }
 VALUE_LABELS = {
     "by_channel": {
@@ -101,6 +117,24 @@ VALUE_LABELS = {
         "declined": _l("Refusée"),
         "no_follow_up": _l("Sans suite"),
     },
+    "by_status_detail": {
+        "proposed": _l("Proposée"),
+        "sent": _l("Envoyée"),
+        "accepted": _l("Acceptée"),
+        "completed": _l("Réalisée"),
+        "declined": _l("Refusée"),
+        "no_follow_up": _l("Sans suite"),
+        "under_review": _l("À l'étude"),
+        "expired": _l("Sans réponse"),
+    },
+    "declined_by_reason": {
+        "out_of_scope": _l("Hors de notre champ"),
+        "not_eligible": _l("Public non éligible"),
+        "already_supported": _l("Déjà accompagné"),
+        "unreachable": _l("Injoignable"),
+        "no_capacity": _l("Capacité atteinte"),
+        "other": _l("Autre"),
+    },
     "by_beneficiary": {"individual": _l("Personne"), "collective": _l("Collectif")},
     "attendances": {
         "invited": _l("Invité·e"),
@@ -116,7 +150,64 @@ VALUE_LABELS["distribution"] = {
     "75-100": _l("75 % et plus"),
     **{str(n): _l("Note %(n)s", n=n) for n in range(1, 6)},
 }
-RATE_KEYS = {"attendance_rate", "participation_rate", "mean_regularity"}
+RATE_KEYS = {
+    "attendance_rate",
+    "participation_rate",
+    "mean_regularity",
+    "answered_within_30_days_rate",
+    "taken_in_charge_within_3_working_days_rate",
+    "taken_in_charge_within_5_working_days_rate",
+}
+ANSWER_FIGURES = (
+    "sent",
+    "settled",
+    "answered_within_30_days",
+    "answered_within_30_days_rate",
+    "median_days_to_first_answer",
+    "taken_in_charge_within_3_working_days",
+    "taken_in_charge_within_3_working_days_rate",
+    "taken_in_charge_within_5_working_days",
+    "taken_in_charge_within_5_working_days_rate",
+    "declined",
+    "expired",
+)
+
+
+def answers_section(section_id: str, title: str, answers: dict) -> dict:
+    """The partners' answers block (monthly report and funder indicators, page and PDF)."""
+    pole = answers["pole"]
+    columns = ("sent", "answered_within_30_days_rate", "median_days_to_first_answer",
+               "taken_in_charge_within_5_working_days_rate", "declined", "expired")  # fmt: skip
+    return {
+        "id": section_id,
+        "title": title,
+        "note": str(
+            _l(
+                "Orientations envoyées pendant la période. Les taux portent sur celles envoyées au moins "
+                "30 jours avant la fin de la période (jours ouvrés : hors week-ends et jours fériés)."
+            )
+        ),
+        "figures": [(key_label(k), display(pole[k], k in RATE_KEYS)) for k in ANSWER_FIGURES],
+        "charts": [
+            _chart(
+                f"chart-{section_id}-reasons",
+                key_label("declined_by_reason"),
+                _mapping_items("declined_by_reason", pole["declined_by_reason"]),
+            )
+        ],
+        "tables": [
+            {
+                "caption": str(_l("Par partenaire")),
+                "header": [str(_l("Partenaire")), *(key_label(c) for c in columns)],
+                "rows": [
+                    [p["partner"], *(display(p[c], c in RATE_KEYS) for c in columns)]
+                    for p in answers["by_partner"]
+                ],
+            }
+        ],
+    }
+
+
 COMPARED = ("referrals", "sessions", "requests")
 COMPARISONS = ("previous_month", "same_month_last_year", "year_to_date")
 
@@ -352,6 +443,17 @@ def monthly_sections(report: dict) -> list[dict]:
                     key_label("by_status"),
                     _mapping_items("by_status", ref["by_status"]),
                 ),
+                *(
+                    [
+                        _chart(
+                            "chart-referrals-status-detail",
+                            key_label("by_status_detail"),
+                            _mapping_items("by_status_detail", ref["by_status_detail"]),
+                        )
+                    ]
+                    if "by_status_detail" in ref
+                    else []
+                ),
             ],
         },
         {
@@ -388,6 +490,15 @@ def monthly_sections(report: dict) -> list[dict]:
             "charts": [],
             "tables": [comparison],
         },
+        *(
+            [
+                answers_section(
+                    "referral-answers", str(SECTION_LABELS["referral_answers"]), report["referral_answers"]
+                )
+            ]
+            if "referral_answers" in report
+            else []
+        ),
     ]
 
 
@@ -425,6 +536,7 @@ INDICATOR_SECTIONS = {
     "governance": _l("Instances de gouvernance"),
     "invited_actors": _l("Participation des acteurs invités"),
     "request_to_first_session": _l("Délai entre la sollicitation et la première séance"),
+    "referral_answers": _l("Réponses des partenaires"),
 }
 NO_DATA = _l("Pas encore de données")
 
@@ -622,6 +734,9 @@ def indicator_sections(result: dict) -> list[dict]:
             "figures": figures("request_to_first_session", ("dossiers", "median_days")),
             "charts": [],
         },
+        answers_section(
+            "ind-referral-answers", str(INDICATOR_SECTIONS["referral_answers"]), result["referral_answers"]
+        ),
     ]
 
 

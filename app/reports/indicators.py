@@ -38,12 +38,14 @@ from app.core.text import fold
 from app.pathways.models import Stage
 from app.poles.models import Pole, Thematic
 from app.portal.models import SatisfactionResponse, SkillAssessment
+from app.referrals.figures import answer_figures
 from app.reports import figures
 from app.reports.periods import Period, ReportError, local_today, parse_day, shift_month
 from app.reports.services import (
     _accompaniment_filter_conds,
     _Filters,
     _one,
+    _referral_filter_conds,
     _request_conds,
     _requests_section,
     _rows,
@@ -329,4 +331,5 @@ def funder_indicators(
         "skills": _skills(pole, period, f),
         **_attendance_rates(pole, split, f),
         "request_to_first_session": _request_to_first_session(pole, period, f),
+        "referral_answers": answer_figures(pole.id, first, last, conds=_referral_filter_conds(pole.id, f)),
     }

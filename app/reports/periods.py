@@ -31,8 +31,6 @@ class Period:
     first: date
     last: date
     zone: str = "Europe/Paris"
-    # For a period still under way: séances after this instant have not taken place yet.
-    until: datetime | None = None
 
     @property
     def start_utc(self) -> datetime:
@@ -41,15 +39,8 @@ class Period:
 
     @property
     def end_utc(self) -> datetime:
-        """The day after `last` at 00:00 local time (exclusive bound), as aware UTC; `until` if earlier."""
-        end = _local_midnight_utc(self.last + timedelta(days=1), self.zone)
-        return min(end, self.until) if self.until is not None else end
-
-    def up_to(self, now: datetime) -> "Period":
-        """This period cut at `now` when it is under way (séances to come are not counted yet)."""
-        if self.start_utc <= now < self.end_utc:
-            return Period(self.first, self.last, self.zone, until=now)
-        return self
+        """The day after `last` at 00:00 local time (exclusive bound), as aware UTC."""
+        return _local_midnight_utc(self.last + timedelta(days=1), self.zone)
 
 
 def _local_midnight_utc(day: date, zone: str) -> datetime:

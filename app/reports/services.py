@@ -34,6 +34,7 @@ from app.extensions import db
 from app.pathways.models import Stage
 from app.poles.models import FundingProgramme, Pole, Thematic
 from app.portal.models import SatisfactionResponse
+from app.referrals.figures import answer_figures
 from app.referrals.models import STATUSES as REFERRAL_STATUSES
 from app.referrals.models import Referral, ReferralStatusChange, referral_thematics
 from app.reports.periods import (
@@ -57,8 +58,12 @@ SECTIONS = (
     "previous_month",
     "same_month_last_year",
     "year_to_date",
+    "referral_answers",
 )
 SMALL_COUNT = "< 3"
+# formats/report-monthly.md's `referrals.by_status` keys, and where the later statuses count.
+CONTRACT_STATUSES = ("proposed", "sent", "accepted", "completed", "declined", "no_follow_up")
+STATUS_FOLDS = {"under_review": "sent", "expired": "no_follow_up"}
 
 # Aliases built once: building them per call cost milliseconds per report (column proxies).
 _DOSSIER = aliased(Accompaniment)
@@ -286,9 +291,15 @@ def _referrals_section(pole_id: int, period: Period, f: _Filters) -> dict:
         .scalar_subquery()
     )
     statuses = select(func.coalesce(status_then, "proposed").label("status")).where(*conds).subquery()
-    by_status = dict.fromkeys(REFERRAL_STATUSES, 0)
+    by_status_detail = dict.fromkeys(REFERRAL_STATUSES, 0)
     for status, count in _rows(select(statuses.c.status, func.count()).group_by(statuses.c.status)):
-        by_status[status] = by_status.get(status, 0) + int(count)
+        by_status_detail[status] = by_status_detail.get(status, 0) + int(count)
+    # `by_status` keeps the contract's six keys and their meaning: "à l'étude" is still sent and
+    # undecided, "sans réponse" is closed without follow-up (as the old workflow recorded it);
+    # `by_status_detail` (added) tells them apart.
+    by_status = {status: by_status_detail[status] for status in CONTRACT_STATUSES}
+    for status, folded in STATUS_FOLDS.items():
+        by_status[folded] += by_status_detail[status]
     # Earlier referrals whose status really changed during the month: an entry of the month whose
     # status differs from the status held before the month (an entry repeating the status is a
     # comment, not a change).
@@ -323,6 +334,7 @@ def _referrals_section(pole_id: int, period: Period, f: _Filters) -> dict:
         "by_thematic": _ranked(thematics, "thematic"),
         "by_beneficiary": {"individual": int(kinds[1]) - collective, "collective": collective},
         "by_status": by_status,
+        "by_status_detail": by_status_detail,
         "status_changes_of_earlier_referrals": earlier_changed,
     }
 
@@ -450,6 +462,20 @@ def _headline_counts(pole_id: int, period: Period, f: _Filters) -> dict:
 # --- the report ----------------------------------------------------------------------------
 
 
+def _month_in_progress(pole_id: int, period: Period, f: _Filters) -> dict[str, Any] | None:
+    """For the month under way: when the figures were read, and how many of the month's séances
+    (counted, as the contract says: séances starting in the month) are still to come."""
+    now = utcnow()
+    if not period.start_utc <= now < period.end_utc:
+        return None
+    to_come = _scalar(
+        select(func.count()).select_from(AccompanimentSession).where(
+            *_session_conds(pole_id, period, f), AccompanimentSession.starts_at > now
+        )
+    )
+    return {"as_of": now.isoformat(timespec="seconds"), "sessions_to_come": to_come}
+
+
 def monthly_report(
     pole: Pole, month: str, programme_id: int | None = None, advisor_id: int | None = None
 ) -> dict[str, Any]:
@@ -460,10 +486,6 @@ def monthly_report(
     previous = month_period(*shift_month(year, month_number, -1), pole.timezone)
     last_year = month_period(year - 1, month_number, pole.timezone)
     ytd = Period(period.first.replace(month=1), period.last, pole.timezone)
-    # The month under way counts the séances held so far, not those still to come.
-    now = utcnow()
-    in_progress = period.start_utc <= now < period.end_utc
-    period, ytd = period.up_to(now), ytd.up_to(now)
     return {
         "pole": pole.slug,
         "month": month_key(year, month_number),
@@ -472,9 +494,8 @@ def monthly_report(
             "first_day": period.first.isoformat(),
             "last_day": period.last.isoformat(),
             "timezone": pole.timezone,
-            "in_progress": in_progress,
-            "as_of": now.isoformat(timespec="seconds") if in_progress else None,
         },
+        "month_in_progress": _month_in_progress(pole.id, period, f),
         "filters": f.as_dict(),
         "requests": _requests_section(pole.id, period, f),
         "referrals": _referrals_section(pole.id, period, f),
@@ -484,4 +505,8 @@ def monthly_report(
         "previous_month": _headline_counts(pole.id, previous, f),
         "same_month_last_year": _headline_counts(pole.id, last_year, f),
         "year_to_date": _headline_counts(pole.id, ytd, f),
+        # Added with issue 14 (formats/report-monthly.md: keys are only ever added).
+        "referral_answers": answer_figures(
+            pole.id, period.first, period.last, conds=_referral_filter_conds(pole.id, f)
+        ),
     }

@@ -164,7 +164,7 @@ def open_dossier(request_id: int):
     initial = None
     if request.method == "GET":
         initial = {
-            "title": _("Projet de %(name)s", name=req.contact_label) if req.contact_label else "",
+            "title": "",  # the default title names the parcours, never the person (issue 19)
             "summary": req.need,
             "thematics": [t.id for t in req.thematics],
             "referent_id": current_user.id,

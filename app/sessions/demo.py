@@ -11,6 +11,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from app.accompaniments.models import Accompaniment
+from app.accompaniments.services import default_title
 from app.collectives.models import Collective, Membership
 from app.extensions import db
 from app.people.models import Person
@@ -167,7 +168,7 @@ def _ensure_people(ctx) -> tuple[list[Person], list[Collective], list[Accompanim
                 Accompaniment(
                     pole_id=ctx.pole.id,
                     person_id=person.id,
-                    title=f"Projet de {person.first_name} {person.last_name}",
+                    title="Projet individuel",
                     status="active",
                     started_on=start + timedelta(days=rng.randint(0, 120)),
                     referent_id=rng.choice(ctx.advisors).id,
@@ -175,6 +176,9 @@ def _ensure_people(ctx) -> tuple[list[Person], list[Collective], list[Accompanim
             )
         db.session.add_all(accompaniments)
         db.session.flush()
+        for dossier in accompaniments:
+            if dossier.person_id:  # the default title, as the app gives it: never the person's name
+                dossier.title = default_title(None, dossier.id)
         ctx.data["accompaniments"] = accompaniments
     return persons, collectives, accompaniments
 

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.people.models import Person
 from app.people.services import create_person
 from app.poles.models import FundingProgramme, Pole, Thematic
+from app.privacy.services import ANONYMISERS
 from app.sessions.models import (
     ATTENDANCE_STATUSES,
     KINDS,
@@ -934,3 +935,26 @@ try:  # the dossier timeline lists the dossier's séances
         TIMELINE_PROVIDERS.append(session_timeline_entries)
 except ImportError:  # pragma: no cover
     pass
+
+
+def _forget_pending_registrations(person: Person, _pattern) -> int:
+    """Anonymisation: delete the person's public registrations (pending or confirmed) and their
+    links, which hold their name and e-mail until the 48 h purge."""
+    conditions = [PendingRegistration.person_id == person.id]
+    if person.email:
+        conditions.append(func.lower(PendingRegistration.email) == person.email.lower())
+    stmt = select(PendingRegistration.id).where(
+        PendingRegistration.pole_id == person.pole_id, or_(*conditions)
+    )
+    ids = list(db.session.scalars(stmt))
+    if ids:
+        db.session.execute(
+            SignedLink.__table__.delete().where(
+                SignedLink.target_type == PendingRegistration.__name__, SignedLink.target_id.in_(ids)
+            )
+        )
+        db.session.execute(PendingRegistration.__table__.delete().where(PendingRegistration.id.in_(ids)))
+    return len(ids)
+
+
+ANONYMISERS.append(_forget_pending_registrations)

@@ -23,6 +23,7 @@ from app.core.pagination import paginate
 from app.core.permissions import ADVISOR, HOLDER, STAFF, admin_required, roles_required, staff_required
 from app.core.scoping import get_or_404, set_pole_scope
 from app.core.sections import register_section
+from app.core.urls import absolute_url
 from app.extensions import db, limiter
 from app.main.views import HOME_SECTIONS
 from app.people.models import Person
@@ -537,7 +538,7 @@ def toggle_programme(programme_id: int):
 @roles_required(*STAFF, HOLDER)
 def calendar():
     feed = services.calendar_feed(current_user)
-    url = url_for("sessions.ical_feed", token=feed.token, _external=True) if feed else None
+    url = absolute_url("sessions.ical_feed", token=feed.token) if feed else None
     return render_template("sessions/calendar.html", feed_url=url)
 
 
@@ -572,12 +573,12 @@ def ical_feed(token: str):
         body = services.build_calendar(
             user,
             pole,
-            lambda s: url_for("portal.sessions", _external=True),
+            lambda s: absolute_url("portal.sessions"),
             session_ids=holder_scope(user).session_ids(),
         )
     else:
         body = services.build_calendar(
-            user, pole, lambda s: url_for("sessions.detail", session_id=s.id, _external=True)
+            user, pole, lambda s: absolute_url("sessions.detail", session_id=s.id)
         )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

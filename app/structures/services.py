@@ -151,7 +151,7 @@ def create_structure(pole: Pole, thematic_ids=None, **data: Any) -> Structure:
     db.session.flush()
     changes = {k: v for k, v in data.items() if v not in (None, [], False)}
     if structure.thematics:
-        changes["thematics"] = [t.name for t in structure.thematics]
+        changes["thematics"] = sorted(t.id for t in structure.thematics)
     record_audit("structure.create", structure, changes)
     return structure
 
@@ -164,10 +164,10 @@ def update_structure(structure: Structure, thematic_ids=None, **data: Any) -> di
     changes = diff_fields(structure, data)
     if thematic_ids is not None:
         new = _pole_thematics(pole, thematic_ids)
-        old_names = [t.name for t in structure.thematics]
-        if {t.id for t in new} != {t.id for t in structure.thematics}:
+        old_ids = sorted(t.id for t in structure.thematics)
+        if {t.id for t in new} != set(old_ids):
             structure.thematics = new
-            changes["thematics"] = [old_names, [t.name for t in new]]
+            changes["thematics"] = [old_ids, sorted(t.id for t in new)]
     if changes:
         refresh_search_text(structure)
         db.session.flush()

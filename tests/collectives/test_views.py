@@ -80,7 +80,7 @@ def test_edit_collective(client, db, advisor, login_as):
         "nouveau nom",
     )
     [event] = _events(db, "collective.update")
-    assert event.changes["name"] == ["Ancien nom", "Nouveau Nom"]
+    assert event.changes["name"] == ["…", "…"]  # which field changed, not the text
 
 
 def test_archive_and_unarchive(client, db, advisor, login_as):

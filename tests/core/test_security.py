@@ -48,6 +48,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_cookie_is_secure_with_host_prefix(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-enough-production-secret")
+    monkeypatch.setenv("BASE_URL", "https://passerelle.example.org")
     production = create_app(ProductionConfig)
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")

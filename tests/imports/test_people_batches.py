@@ -79,17 +79,13 @@ def test_rows_across_batches_match_earlier_rows_and_are_journaled(runner, pole, 
     assert [(e.target_type, e.target_id, e.pole_id) for e in created] == [
         ("Person", p.id, pole.id) for p in (lea, ana, anne)
     ]
-    assert created[0].changes == {"last_name": "Durand", "first_name": "Léa", "email": "lea@example.org"}
-    assert created[1].changes == {
-        "last_name": "Petit",
-        "first_name": "Ana",
-        "commune": "Redon",
-        "postal_code": "35600",
-    }
+    # The journal names the fields written, never their free-text values (issue 19).
+    assert created[0].changes == {"last_name": "…", "first_name": "…", "email": "…"}
+    assert created[1].changes == {"last_name": "…", "first_name": "…", "commune": "…", "postal_code": "…"}
     updated = events("person.update")
     assert [(e.target_id, e.changes) for e in updated] == [
-        (lea.id, {"commune": [None, "Allaire"]}),
-        (jean.id, {"commune": [None, "Vannes"]}),
+        (lea.id, {"commune": [None, "…"]}),
+        (jean.id, {"commune": [None, "…"]}),
     ]
 
 

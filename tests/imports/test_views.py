@@ -63,7 +63,7 @@ def test_upload_preview_confirm(client, admin, login_as, upload_dir):
     assert "Ignorer les lignes invalides" in html
     assert count(admin.pole) == 0
     token = token_of(html)
-    stored = upload_dir / f"{token}.csv"
+    stored = upload_dir / str(admin.pole_id) / f"{token}.csv"  # one folder per pole
     assert stored.read_bytes() == PEOPLE.encode("cp1252")
 
     # Without "ignorer les lignes invalides", nothing is written and the file is kept.
@@ -105,7 +105,7 @@ def test_file_over_5_mb_is_refused(client, admin, login_as, upload_dir, app):
     assert response.status_code == 200
     assert "Le fichier dépasse la taille maximale de 5 Mo." in response.text
     assert count(admin.pole) == 0
-    assert not upload_dir.exists() or not any(upload_dir.iterdir())
+    assert not upload_dir.exists() or not any(upload_dir.rglob("*.csv"))
 
 
 def test_png_renamed_csv_is_refused(client, admin, login_as, upload_dir):
@@ -114,7 +114,7 @@ def test_png_renamed_csv_is_refused(client, admin, login_as, upload_dir):
     response = upload(client, png, name="personnes.csv")
     html = response.text
     assert "Le fichier ne peut pas être importé" in html and "pas un fichier CSV" in html
-    assert not upload_dir.exists() or not any(upload_dir.iterdir())
+    assert not upload_dir.exists() or not any(upload_dir.rglob("*.csv"))
 
 
 def test_missing_required_column_is_explained(client, admin, login_as, upload_dir):
@@ -171,5 +171,6 @@ def test_reupload_previews_unchanged_rows_and_replaces_pending_file(client, admi
     pending = token_of(upload(client, changed).text)
     preview = upload(client, changed).text
     assert "inchangée" in preview and "mise à jour" in preview and "champs modifiés : commune" in preview
-    assert not (upload_dir / f"{pending}.csv").exists()
-    assert [p.name for p in upload_dir.iterdir()] == [f"{token_of(preview)}.csv"]
+    folder = upload_dir / str(admin.pole_id)
+    assert not (folder / f"{pending}.csv").exists()
+    assert [p.name for p in folder.iterdir()] == [f"{token_of(preview)}.csv"]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from app.core.models import utcnow
+from tests.factories import UserFactory
 from tests.portal.factories import AttendanceFactory, HolderFactory, PersonFactory, SessionFactory
 from tests.portal.helpers import page_text
 
@@ -89,37 +90,64 @@ def test_referrals_show_partner_contact_status_history_without_staff_comments(cl
     assert "URSCOP" not in text
 
 
+def _switch_user(client, login_as, user):
+    client.post("/logout")
+    login_as(user)
+
+
 def test_staff_pages_answer_404_to_holders(client, world, login_as):
-    login_as(world.holder)
-    for url in (
+    gets = (
         "/collectives/",
         f"/collectives/{world.collective.id}",
         "/users",
         f"/portal/dossiers/{world.own.id}/competences",
-    ):
+    )
+    # The same routes answer an allowed user: a 404 below is the refusal, not a wrong URL.
+    login_as(world.advisor)
+    for url in gets:
+        expected = 404 if url == "/users" else 200  # /users is for admins
+        assert client.get(url).status_code == expected, url
+    _switch_user(client, login_as, UserFactory(pole=world.pole, role="admin"))
+    assert client.get("/users").status_code == 200
+    _switch_user(client, login_as, world.holder)
+    for url in gets:
         assert client.get(url).status_code == 404, url
     assert client.post(f"/portal/dossiers/{world.own.id}/rounds/midway").status_code == 404
     assert client.post(f"/portal/invite/{world.dan.id}").status_code == 404
+    _switch_user(client, login_as, world.advisor)
+    assert client.post(f"/portal/dossiers/{world.own.id}/rounds/midway").status_code == 302
+    assert client.post(f"/portal/invite/{world.dan.id}").status_code == 302
 
 
 def test_portal_pages_answer_404_to_staff(client, world, login_as):
-    login_as(world.advisor)
-    for url in (
+    urls = (
         "/portal/",
         "/portal/seances",
         "/portal/orientations",
         "/portal/mes-donnees",
         "/portal/mes-donnees.json",
         f"/portal/dossiers/{world.own.id}/auto-positionnement",
-    ):
+    )
+    login_as(world.holder)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    _switch_user(client, login_as, world.advisor)
+    for url in urls:
         assert client.get(url).status_code == 404, url
 
 
 def test_other_dossiers_answer_404(client, world, login_as):
-    login_as(world.holder)
+    # Dan's own account reaches his dossier and séance: Anne's 404 below is about whose they are.
+    dan = HolderFactory(person=world.dan)
+    login_as(dan)
+    assert client.get(f"/portal/dossiers/{world.dan_dossier.id}/auto-positionnement").status_code == 200
+    _switch_user(client, login_as, world.holder)
     assert client.get(f"/portal/dossiers/{world.dan_dossier.id}/auto-positionnement").status_code == 404
     assert client.post(f"/portal/dossiers/{world.dan_dossier.id}/avis", data={"score": 3}).status_code == 404
     assert client.post(f"/portal/seances/{world.s_dan.id}/avis", data={"score": 3}).status_code == 404
+    _switch_user(client, login_as, dan)
+    assert client.post(f"/portal/dossiers/{world.dan_dossier.id}/avis", data={"score": 3}).status_code == 302
+    assert client.post(f"/portal/seances/{world.s_dan.id}/avis", data={"score": 3}).status_code == 302
 
 
 def test_holder_of_another_pole_sees_nothing_of_this_pole(client, world, other_pole, login_as):
@@ -129,13 +157,24 @@ def test_holder_of_another_pole_sees_nothing_of_this_pole(client, world, other_p
     assert client.get(f"/portal/dossiers/{world.own.id}/auto-positionnement").status_code == 404
     assert client.post(f"/portal/seances/{world.s_own.id}/avis", data={"score": 3}).status_code == 404
     assert "DLA" not in page_text(client.get("/portal/orientations"))
+    # The holder of these records does reach them.
+    _switch_user(client, login_as, world.holder)
+    assert "Café associatif" in page_text(client.get("/portal/"))
+    assert "DLA" in page_text(client.get("/portal/orientations"))
+    assert client.get(f"/portal/dossiers/{world.own.id}/auto-positionnement").status_code == 200
+    assert client.post(f"/portal/seances/{world.s_own.id}/avis", data={"score": 3}).status_code == 302
 
 
 def test_staff_of_another_pole_gets_404_on_staff_portal_routes(client, world, other_staff, login_as):
-    login_as(other_staff)
+    login_as(world.advisor)  # the pole's own staff: the routes exist and answer
+    assert client.get(f"/portal/dossiers/{world.own.id}/competences").status_code == 200
+    _switch_user(client, login_as, other_staff)
     assert client.get(f"/portal/dossiers/{world.own.id}/competences").status_code == 404
     assert client.post(f"/portal/dossiers/{world.own.id}/rounds/midway").status_code == 404
     assert client.post(f"/portal/invite/{world.anne.id}").status_code == 404
+    _switch_user(client, login_as, world.advisor)
+    assert client.post(f"/portal/dossiers/{world.own.id}/rounds/midway").status_code == 302
+    assert client.post(f"/portal/invite/{world.anne.id}").status_code == 302
 
 
 def test_holder_without_person_gets_404(client, pole, login_as):
@@ -177,7 +216,9 @@ def test_portal_pages_query_count_does_not_grow_with_referrals(client, world, lo
 def test_pages_have_no_inline_style_or_script(client, world, login_as):
     login_as(world.holder)
     for url in ("/portal/", "/portal/seances", "/portal/orientations", "/portal/mes-donnees"):
-        body = client.get(url).get_data(as_text=True)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
         assert "style=" not in body and "<script>" not in body and " onclick" not in body, url
 
 

@@ -1,6 +1,9 @@
 """Satisfaction answers: once per séance attended, once per closed dossier; staff read them."""
 
+from datetime import date
+
 from flask import render_template_string
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -127,9 +130,11 @@ def test_timeline_entry_renders(world, app):
     from types import SimpleNamespace
 
     scope = services.person_scope(world.anne)
-    services.rate_session(scope, world.s_own, 2, "Trop court")
+    # 23:30 UTC on 15 January is already 16 January in the pole's zone (Paris, UTC+1).
+    with freeze_time("2027-01-15 23:30:00"):
+        services.rate_session(scope, world.s_own, 2, "Trop court")
     (entry,) = services.satisfaction_timeline(world.own)
-    assert entry[0] == world.today or abs((entry[0] - world.today).days) <= 1
+    assert entry[0] == date(2027, 1, 16)
     with app.test_request_context("/"):
         html = render_template_string(
             "{% include entry.template %}", entry=SimpleNamespace(template=entry[2], obj=entry[3])
@@ -138,17 +143,21 @@ def test_timeline_entry_renders(world, app):
     assert "Trop court" in html
 
 
-def test_timeline_provider_registered_when_the_dossier_timeline_exists():
-    import pytest
+def test_timeline_provider_is_registered():
+    from app.accompaniments import services as dossiers
 
-    dossiers = pytest.importorskip("app.accompaniments.services")
     assert services.satisfaction_timeline in dossiers.TIMELINE_PROVIDERS
 
 
-def test_answers_are_journaled(world):
+def test_answers_are_journaled(client, world, login_as):
     from app.core.audit import AuditEvent
 
-    scope = services.person_scope(world.anne)
-    services.rate_session(scope, world.s_own, 5)
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "satisfaction.create"))
-    assert event.changes["score"] == 5 and event.target_type == "SatisfactionResponse"
+    login_as(world.holder)
+    assert client.post(f"/portal/seances/{world.s_own.id}/avis", data={"score": 5}).status_code == 302
+    answer = db.session.scalars(
+        select(SatisfactionResponse).where(SatisfactionResponse.session_id == world.s_own.id)
+    ).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "satisfaction.create")).one()
+    assert event.changes["score"] == 5
+    assert (event.actor_id, event.pole_id) == (world.holder.id, world.pole.id)
+    assert (event.target_type, event.target_id) == ("SatisfactionResponse", answer.id)

@@ -142,7 +142,8 @@ def test_anonymise_person_erases_identity_and_scrubs_free_text(db, life, admin):
     assert life["other"].notes == "Ami de Zoé"  # another person's record is not rewritten
     assert life["referral"].reason == f"{M} cherche un local"
     assert life["referral"].history[0].comment == f"Envoyé à propos de {M}"
-    assert life["request"].need == f"{M} veut créer" and life["request"].contact_text == f"{M} K."
+    assert life["request"].need == f"{M} veut créer"
+    assert life["request"].contact_text == M  # their own contact line is who they are: erased whole
     comments = {r.score: r.comment for r in db.session.scalars(select(SatisfactionResponse))}
     assert comments == {5: f"Merci, {M}", 3: f"{M} parle fort"}
     assert counts["texts_scrubbed"] >= 9 and counts["accounts_closed"] == 1
@@ -236,3 +237,19 @@ def test_anonymisation_ends_the_holder_sessions_and_links(client, login_as, pole
     assert tokens.read_token(invitation, tokens.INVITATION, 72) is None
     placeholder = f"anonyme-{holder.id}@anonyme.invalid"
     assert client.post("/login", data={"email": placeholder, "password": "x"}).status_code != 302
+
+
+def test_other_domains_scrub_their_own_tables_through_the_hook(db, pole, monkeypatch):
+    from app.privacy import services
+
+    seen = []
+
+    def outbox_like(person, pattern):
+        seen.append((person.email, scrub_text("Bonjour Inès Bouvier", pattern)))
+        return 1
+
+    monkeypatch.setattr(services, "ANONYMISERS", [outbox_like])
+    person = PersonFactory(pole=pole, first_name="Inès", last_name="Bouvier", email="ines@example.org")
+    counts = anonymise_person(person)
+    assert seen == [("ines@example.org", f"Bonjour {M}")]  # called while the identity is known
+    assert counts["texts_scrubbed"] == 1

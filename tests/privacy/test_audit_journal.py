@@ -1,6 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.core.audit import AuditEvent, record_audit
+from app.poles.models import Thematic
 from tests.factories import UserFactory
 
 
@@ -98,7 +101,8 @@ def test_journal_is_paginated_with_a_fixed_number_of_queries(
 
 def test_crlf_is_neutralised(client, db, admin, login_as):
     login_as(admin)
-    record_audit("person.update", changes={"note": "ligne 1\r\nFAKE entry"}, pole_id=admin.pole_id)
+    thematic = db.session.scalars(select(Thematic).where(Thematic.pole_id == admin.pole_id)).first()
+    record_audit("thematic.rename", thematic, {"name": "ligne 1\r\nFAKE entry"})  # set-up text is kept
     db.session.flush()
     assert "ligne 1  FAKE entry" in client.get("/privacy/journal").get_data(as_text=True)
 

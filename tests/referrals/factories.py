@@ -70,6 +70,6 @@ def make_referral(pole: Pole, by, partner=None, *, path=(), referred_on=None, **
     referred_on = referred_on or services.pole_today(pole)
     referral = services.refer_to_partner(pole, by, partner=partner, referred_on=referred_on, **kwargs)
     for status in path:
-        extra = {"decline_reason": "hors_perimetre"} if status == "declined" else {}
+        extra = {"decline_reason": "out_of_scope"} if status == "declined" else {}
         services.change_referral_status(referral, status, on=referred_on, by=by, notify=False, **extra)
     return referral

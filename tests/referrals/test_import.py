@@ -154,7 +154,7 @@ def test_invalid_rows_are_reported_and_nothing_is_written(runner, pole, other_po
         "ligne 8, colonne email : indiquez l'adresse e-mail de la personne ou le nom du collectif",
         "ligne 9, colonne collectif : indiquez soit l'adresse e-mail d'une personne, soit un collectif",
         "ligne 10, colonne statut : statut inconnu « en cours » (valeurs possibles : proposee, envoyee, "
-        "acceptee, realisee, refusee, sans_suite)",
+        "acceptee, realisee, refusee, sans_suite, a_l_etude, sans_reponse)",
         "ligne 11, colonne thematiques : thématique inconnue « Astrologie »",
         f"ligne 12, colonne date : la date {future} est dans le futur",
         "ligne 13, colonne date : date inexistante « 2025-13-01 »",

@@ -7,7 +7,13 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.poles.models import Thematic
 from app.referrals import services
-from app.referrals.models import STATUSES, TRANSITIONS, ReferralStatusChange
+from app.referrals.models import (
+    PARTNER_TRANSITIONS,
+    STATUSES,
+    SYSTEM_STATUSES,
+    TRANSITIONS,
+    ReferralStatusChange,
+)
 from tests.factories import UserFactory
 from tests.referrals.factories import (
     AccompanimentFactory,
@@ -18,16 +24,26 @@ from tests.referrals.factories import (
     make_referral,
 )
 
-# A way to reach each status from "proposed".
+# A way to reach each status from "proposed" ("expired" is reached by the daily command).
 PATHS = {
     "proposed": (),
     "sent": ("sent",),
+    "under_review": ("sent", "under_review"),
     "accepted": ("sent", "accepted"),
     "completed": ("sent", "accepted", "completed"),
     "declined": ("sent", "declined"),
     "no_follow_up": ("no_follow_up",),
+    "expired": ("sent", "expired"),
 }
 PAIRS = [(a, b) for a in STATUSES for b in STATUSES]
+
+
+def walk(pole, by, path, referred_on):
+    """A referral walked along `path`, "expired" recorded as the daily command does."""
+    referral = make_referral(pole, by, path=[s for s in path if s != "expired"], referred_on=referred_on)
+    if "expired" in path:
+        services.expire_referral(referral, referred_on)
+    return referral
 
 
 def thematics(db, pole, *names):
@@ -38,11 +54,11 @@ def thematics(db, pole, *names):
 @pytest.mark.parametrize(("start", "target"), PAIRS)
 def test_every_transition_is_allowed_or_refused(db, pole, advisor, start, target):
     with freeze_time("2026-03-20 10:00:00"):
-        referral = make_referral(pole, advisor, path=PATHS[start], referred_on=date(2026, 3, 2))
+        referral = walk(pole, advisor, PATHS[start], date(2026, 3, 2))
         assert referral.status == start
         before = len(referral.history)
-        extra = {"decline_reason": "projet_pas_mur"} if target == "declined" else {}
-        if target in TRANSITIONS[start]:
+        extra = {"decline_reason": "no_capacity"} if target == "declined" else {}
+        if target in TRANSITIONS[start] and target not in SYSTEM_STATUSES:
             change = services.change_referral_status(
                 referral, target, on=date(2026, 3, 10), by=advisor, comment="ok", notify=False, **extra
             )
@@ -57,7 +73,7 @@ def test_every_transition_is_allowed_or_refused(db, pole, advisor, start, target
             if target == "sent":
                 assert referral.sent_on == date(2026, 3, 10)
             if target == "declined":
-                assert referral.decline_reason == "projet_pas_mur"
+                assert referral.decline_reason == "no_capacity"
         else:
             with pytest.raises(services.ReferralError, match="Impossible de passer"):
                 services.change_referral_status(referral, target, on=date(2026, 3, 10), by=advisor, **extra)
@@ -67,9 +83,15 @@ def test_every_transition_is_allowed_or_refused(db, pole, advisor, start, target
 
 def test_transition_table_matches_the_issue():
     assert set(TRANSITIONS["proposed"]) == {"sent", "no_follow_up"}
-    assert set(TRANSITIONS["sent"]) == {"accepted", "declined", "no_follow_up"}
+    assert set(TRANSITIONS["sent"]) == {"under_review", "accepted", "declined", "no_follow_up", "expired"}
+    assert set(TRANSITIONS["under_review"]) == {"accepted", "declined", "no_follow_up"}
     assert set(TRANSITIONS["accepted"]) == {"completed", "declined", "no_follow_up"}
+    assert set(TRANSITIONS["expired"]) == {"under_review", "accepted", "declined", "no_follow_up"}
     assert all(not TRANSITIONS[s] for s in ("completed", "declined", "no_follow_up"))
+    # The partner's own table is a part of the staff's.
+    assert set(PARTNER_TRANSITIONS) == {"sent", "under_review", "accepted", "expired"}
+    assert set(PARTNER_TRANSITIONS["sent"]) == {"under_review", "accepted", "declined"}
+    assert set(PARTNER_TRANSITIONS["accepted"]) == {"completed", "no_follow_up"}
 
 
 def test_declined_needs_a_reason_and_outcome_is_kept(db, pole, advisor):
@@ -79,10 +101,22 @@ def test_declined_needs_a_reason_and_outcome_is_kept(db, pole, advisor):
         services.change_referral_status(referral, "declined", on=today, by=advisor)
     with pytest.raises(services.ReferralError, match="motif du refus"):
         services.change_referral_status(referral, "declined", on=today, by=advisor, decline_reason="nope")
+    # The old French codes are gone (migrated): only the issue-14 codes are accepted.
+    with pytest.raises(services.ReferralError, match="motif du refus"):
+        services.change_referral_status(referral, "declined", on=today, by=advisor, decline_reason="autre")
+    with pytest.raises(services.ReferralError, match="Précisez le motif"):
+        services.change_referral_status(referral, "declined", on=today, by=advisor, decline_reason="other")
     services.change_referral_status(
-        referral, "declined", on=today, by=advisor, decline_reason="autre", outcome="  Complet jusqu'en juin "
+        referral,
+        "declined",
+        on=today,
+        by=advisor,
+        decline_reason="other",
+        decline_detail=" Structure en sommeil ",
+        outcome="  Complet jusqu'en juin ",
     )
-    assert referral.decline_reason == "autre" and referral.outcome == "Complet jusqu'en juin"
+    assert referral.decline_reason == "other" and referral.outcome == "Complet jusqu'en juin"
+    assert referral.decline_detail == "Structure en sommeil"
 
 
 @freeze_time("2026-04-15 09:00:00")
@@ -266,12 +300,14 @@ def test_notification_without_consent_has_no_personal_data(db, pole, advisor, cl
     )
     make_referral(pole, advisor, partner, person=person, consent_to_share=False, send_now=True)
     body = outbox[-1].get_content()
-    for secret in ("Gwenaëlle", "Kerhervé", person.email, "06 99 88 77 66"):
+    # Without consent, the first name only (issue 14): never the last name nor contact details.
+    for secret in ("Kerhervé", person.email, "06 99 88 77 66"):
         assert secret not in body
-    assert "/referrals/partner/" in body
+    assert "Bénéficiaire : Gwenaëlle\n" in body
+    assert "/referrals/answer/" in body
 
 
-def test_notification_with_consent_names_first_name_only(db, pole, advisor, client, outbox):
+def test_notification_with_consent_names_the_person_not_contacts(db, pole, advisor, client, outbox):
     partner = PartnerFactory(pole_id=pole.id)
     user = UserFactory(pole=pole, role="partner", structure_id=partner.id)
     UserFactory(pole=pole, role="partner", structure_id=partner.id, active=False)
@@ -279,7 +315,7 @@ def test_notification_with_consent_names_first_name_only(db, pole, advisor, clie
     make_referral(pole, advisor, partner, person=person, consent_to_share=True, send_now=True)
     assert [m["To"] for m in outbox] == [user.email]
     body = outbox[-1].get_content()
-    assert "Gwenaëlle" in body and "Kerhervé" not in body and person.email not in body
+    assert "Gwenaëlle Kerhervé" in body and person.email not in body and person.phone not in body
 
 
 def test_no_notification_when_partner_has_no_address(db, pole, advisor, client, outbox):

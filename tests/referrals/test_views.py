@@ -444,12 +444,12 @@ def test_partner_declines_with_reason(client, db, pole, advisor, partner, partne
         data={
             "status-status": "declined",
             "status-changed_on": referral.referred_on.isoformat(),
-            "status-decline_reason": "pas_de_disponibilite",
+            "status-decline_reason": "no_capacity",
         },
     )
     assert response.status_code == 302
-    assert (referral.status, referral.decline_reason) == ("declined", "pas_de_disponibilite")
-    assert "Pas de disponibilité" in text(client.get(f"/referrals/partner/{referral.id}"))
+    assert (referral.status, referral.decline_reason) == ("declined", "no_capacity")
+    assert "Capacité atteinte" in text(client.get(f"/referrals/partner/{referral.id}"))
 
 
 def test_partner_without_structure_sees_nothing(client, db, pole, advisor, partner, login_as):

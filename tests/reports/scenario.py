@@ -5,6 +5,7 @@ Expected figures are written out in EXPECTED, counted by hand from the records b
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from app.sessions.models import session_advisors
 from tests.reports import factories as f
@@ -175,6 +176,7 @@ def build(pole, admin, advisor) -> Scenario:
         changes=[("proposed", date(2026, 9, 20)), ("sent", date(2026, 9, 25)), ("sent", date(2026, 10, 7))],
     )
     f.make_referral(pole, person_id=p5.id, partner_id=dla.id, referred_on=date(2025, 10, 5))
+    edges = month_edge_referrals(pole, person=p8, partner=france_active)
 
     # Séances. S1 00:30 Paris on 1 October (30 September 22:30 UTC); S2 23:30 Paris on the 31st;
     # S4 00:30 Paris on 1 November (31 October 23:30 UTC: not October); S5 September; S6 a year ago.
@@ -197,6 +199,10 @@ def build(pole, admin, advisor) -> Scenario:
         pole=pole, kind="governance", starts_at=paris(2026, 10, 15, 14), duration_minutes=120
     )
     s4 = f.SessionFactory(pole=pole, kind="individual", starts_at=paris(2026, 11, 1, 0, 30))
+    # A second individual séance in October, shorter than S1: hours are a sum per kind (60 + 45),
+    # not the longest séance. No advisor, programme, dossier or attendance: only the séance
+    # figures move.
+    f.SessionFactory(pole=pole, kind="individual", starts_at=paris(2026, 10, 22, 10), duration_minutes=45)
     f.SessionFactory(pole=pole, kind="training", starts_at=paris(2026, 9, 30, 23, 30))
     f.SessionFactory(pole=pole, kind="permanence", starts_at=paris(2025, 10, 10))
     db.session.execute(
@@ -236,7 +242,57 @@ def build(pole, admin, advisor) -> Scenario:
         pole=pole, person_id=p1.id, accompaniment_id=a1.id, score=1, answered_at=paris(2026, 11, 1, 0, 30)
     )
     db.session.flush()
-    return Scenario(pole, admin, advisor, region, fse, {"f3": f3, "a1": a1, "s1": s1, "p1": p1, "dla": dla})
+    return Scenario(
+        pole,
+        admin,
+        advisor,
+        region,
+        fse,
+        {"f3": f3, "a1": a1, "s1": s1, "p1": p1, "dla": dla, "edges": edges, "france_active": france_active},
+    )
+
+
+# --- the month's edges ------------------------------------------------------------------------
+# Records dated the day before the month, its first day, its last day and the day after catch a
+# window made strict at either end (`>=` -> `>`, `<=` -> `<`) or widened by a day. Figures added
+# later over the same referrals (e.g. partners' answer rates) get their month-edge cases here:
+# add the rows to `month_edge_referrals` and the hand count to EDGE_EXPECTED.
+
+DAY_BEFORE = date(2026, 9, 30)
+FIRST_DAY = date(2026, 10, 1)
+LAST_DAY = date(2026, 10, 31)
+DAY_AFTER = date(2026, 11, 1)
+
+
+def month_edge_referrals(pole, person, partner) -> dict:
+    """Orientations and status changes dated on the edges of October 2026, for one person
+    without dossier, advisor or thematic (so the programme and advisor filters leave them out).
+
+    In October: `first` (referred on the 1st, sent on 1 November: still proposed on the 31st)
+    and `last` (referred and accepted on the 31st). Not in October: `before` (30 September) and
+    `after` (1 November). Earlier referrals (December 2025) whose status changes on an edge:
+    `changed_first` (on the 1st: a change of the month), `changed_last` (on the 31st: a change),
+    `changed_before` (30 September: not one) and `changed_after` (1 November: not one); `before`
+    also changes on the 1st (sent), so it is a change of October too."""
+    referral = partial(f.make_referral, pole, person_id=person.id, partner_id=partner.id)
+    return {
+        "before": referral(referred_on=DAY_BEFORE, changes=[("proposed", DAY_BEFORE), ("sent", FIRST_DAY)]),
+        "first": referral(referred_on=FIRST_DAY, changes=[("proposed", FIRST_DAY), ("sent", DAY_AFTER)]),
+        "last": referral(referred_on=LAST_DAY, changes=[("proposed", LAST_DAY), ("accepted", LAST_DAY)]),
+        "after": referral(referred_on=DAY_AFTER, changes=[("proposed", DAY_AFTER)]),
+        "changed_before": referral(
+            referred_on=date(2025, 12, 1), changes=[("proposed", date(2025, 12, 1)), ("sent", DAY_BEFORE)]
+        ),
+        "changed_first": referral(
+            referred_on=date(2025, 12, 2), changes=[("proposed", date(2025, 12, 2)), ("sent", FIRST_DAY)]
+        ),
+        "changed_last": referral(
+            referred_on=date(2025, 12, 3), changes=[("proposed", date(2025, 12, 3)), ("declined", LAST_DAY)]
+        ),
+        "changed_after": referral(
+            referred_on=date(2025, 12, 4), changes=[("proposed", date(2025, 12, 4)), ("accepted", DAY_AFTER)]
+        ),
+    }
 
 
 EXPECTED = {
@@ -246,10 +302,11 @@ EXPECTED = {
         "by_channel": {"permanence": 1, "phone": 1, "email": 0, "prescriber": 1, "event": 0, "other": 0},
     },
     "referrals": {
-        "total": 4,
+        # F1..F4, and the edges' `first` (1 October) and `last` (31 October).
+        "total": 6,
         "by_partner": [
+            {"partner": "France Active", "count": 3},
             {"partner": "DLA Ille-et-Vilaine", "count": 2},
-            {"partner": "France Active", "count": 1},
             {"partner": "URSCOP Bretagne", "count": 1},
         ],
         "by_thematic": [
@@ -257,36 +314,41 @@ EXPECTED = {
             {"thematic": "Cadre juridique", "count": 1},
             {"thematic": "Montage financier", "count": 1},
         ],
-        "by_beneficiary": {"individual": 3, "collective": 1},
+        "by_beneficiary": {"individual": 5, "collective": 1},
+        # On the 31st: F1 sent, F2 declined, F3 proposed, F4 completed, `first` proposed (sent on
+        # 1 November), `last` accepted (that same day).
         "by_status": {
-            "proposed": 1,
+            "proposed": 2,
             "sent": 1,
-            "accepted": 0,
+            "accepted": 1,
             "completed": 1,
             "declined": 1,
             "no_follow_up": 0,
         },
-        "status_changes_of_earlier_referrals": 1,
+        # F5 (sent 2 Oct); the edges' `before` and `changed_first` (1 Oct), `changed_last` (31 Oct).
+        # Not F6 (repeats "sent"), `changed_before` (30 Sept), `changed_after` (1 Nov).
+        "status_changes_of_earlier_referrals": 4,
     },
     "accompaniments": {"opened": 2, "closed": 1, "active_at_month_end": 3},
     "sessions": {
-        "total": 3,
+        "total": 4,
         "by_kind": {
-            "individual": 1,
+            "individual": 2,
             "workshop": 1,
             "training": 0,
             "governance": 1,
             "permanence": 0,
             "network": 0,
         },
-        "hours": 4.5,
+        "hours": 5.25,  # S1 60 + the 22nd's 45 + S2 90 + S3 120 minutes
         "distinct_participants": 2,
         "attendance_rate": 0.571,
     },
     "satisfaction": {"responses": 3, "mean": 4.33},
-    "previous_month": {"referrals": 2, "sessions": 1, "requests": 1},
+    "previous_month": {"referrals": 3, "sessions": 1, "requests": 1},  # F5, F6, `before`
     "same_month_last_year": {"referrals": 1, "sessions": 1, "requests": 1},
-    "year_to_date": {"referrals": 6, "sessions": 4, "requests": 5},
+    # Referrals F1..F6 and the edges before/first/last; séances the 4 of October and September's.
+    "year_to_date": {"referrals": 9, "sessions": 5, "requests": 5},
 }
 
 

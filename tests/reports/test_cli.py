@@ -43,7 +43,7 @@ def test_monthly_xlsx_and_pdf_need_an_output_file(runner, scenario, tmp_path):
     assert result.exit_code == 0, result.output
     book = load_workbook(target)
     values = dict(book["Orientations"].iter_rows(min_row=2, values_only=True))
-    assert values["Total"] == 4
+    assert values["Total"] == 6
     pdf = tmp_path / "rapport.pdf"
     assert runner.invoke(args=[*base, "--format", "pdf", "--output", str(pdf)]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -88,7 +88,7 @@ def test_indicators_and_regional_commands(runner, scenario, tmp_path):
     assert result.exit_code == 2 and "invalide" in result.stderr
     result = runner.invoke(args=["report", "regional", "--month", MONTH])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["total"]["month"]["sessions"] == 3
+    assert json.loads(result.stdout)["total"]["month"]["sessions"] == 4
     out = tmp_path / "regional.pdf"
     assert (
         runner.invoke(

@@ -142,28 +142,27 @@ def test_regional_french_csv_names_poles_and_figures(client, pole, admin, adviso
     response = client.get(f"/reports/regional?month={MONTH}&format=csv_fr")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     values = {(s, k): v for s, k, v in rows[1:]}
-    assert values[("Mois", "Total — Séances")] == "3"
+    assert values[("Mois", "Total — Séances")] == "4"
     assert values[("Mois", f"{pole.name} — Taux de présence")] == "57,1 %"
 
 
-def test_month_under_way_counts_held_seances_only_and_says_so(client, login_as, pole, admin):
-    held = f.SessionFactory(pole=pole, starts_at=paris(2026, 12, 2), duration_minutes=60)
+def test_month_under_way_says_so_and_how_many_seances_are_to_come(client, login_as, pole, admin):
+    f.SessionFactory(pole=pole, starts_at=paris(2026, 12, 2), duration_minutes=60)
     f.SessionFactory(pole=pole, starts_at=paris(2026, 12, 18), duration_minutes=120)
     f.SessionFactory(pole=pole, starts_at=paris(2026, 11, 20), duration_minutes=30)
-    assert held.id
     with freeze_time("2026-12-05 15:00:00"):
         login_as(admin)
         data = client.get("/reports/monthly.json?month=2026-12").get_json()
-        assert data["sessions"]["total"] == 1 and data["sessions"]["hours"] == 1.0
-        assert data["year_to_date"]["sessions"] == 2
-        assert data["period"]["in_progress"] is True
+        # The contract counts séances starting in the month, those to come included.
+        assert data["sessions"]["total"] == 2 and data["sessions"]["hours"] == 3.0
+        assert data["month_in_progress"] == {"as_of": "2026-12-05T15:00:00+00:00", "sessions_to_come": 1}
         html = client.get("/reports/monthly?month=2026-12").get_data(as_text=True)
-        assert "Mois en cours : chiffres provisoires au 5 déc. 2026" in html or "Mois en cours" in html
+        assert "Mois en cours : chiffres provisoires au" in html
+        assert "1 séance de ce mois est encore à venir" in html
         assert "Mois suivant" not in html  # no walking into the future
         past = client.get("/reports/monthly?month=2026-11").get_data(as_text=True)
         assert "Mois en cours" not in past and "Mois suivant (décembre 2026)" in past
-        november = client.get("/reports/monthly.json?month=2026-11").get_json()
-        assert november["period"]["in_progress"] is False and november["sessions"]["total"] == 1
+        assert client.get("/reports/monthly.json?month=2026-11").get_json()["month_in_progress"] is None
 
 
 def test_regional_month_navigation_stops_at_the_current_month(client, db):

@@ -39,10 +39,10 @@ def test_regional_figures_per_pole_total_and_small_counts(two_poles):
     result = regional_report(MONTH)
     by_slug = {entry["pole"]: entry for entry in result["poles"]}
     mine, theirs = by_slug[pole.slug], by_slug[other.slug]
-    # 3 requests, 4 referrals, 3 answers: hidden (« s ») since the other pole's are « < 3 » and
+    # 3 requests, 6 referrals, 3 answers: hidden (« s ») since the other pole's are « < 3 » and
     # with two poles the total would give them away (secondary suppression, issue 19 point 8).
-    assert (mine["month"]["requests"], mine["month"]["referrals"], mine["month"]["sessions"]) == ("s", "s", 3)
-    assert mine["month"]["hours"] == 4.5 and mine["month"]["attendance_rate"] == 0.571
+    assert (mine["month"]["requests"], mine["month"]["referrals"], mine["month"]["sessions"]) == ("s", "s", 4)
+    assert mine["month"]["hours"] == 5.25 and mine["month"]["attendance_rate"] == 0.571
     assert mine["month"]["distinct_participants"] == "< 3"  # 2 persons
     assert mine["month"]["accompaniments_opened"] == "< 3"
     assert mine["month"]["satisfaction_responses"] == "s" and mine["month"]["satisfaction_mean"] == 4.33
@@ -52,7 +52,7 @@ def test_regional_figures_per_pole_total_and_small_counts(two_poles):
     assert theirs["month"]["satisfaction_mean"] is None
     total = result["total"]["month"]
     # 3 + 1 requests: the total is hidden too (4 minus « s », at least 3, would pin the « < 3 »).
-    assert total["requests"] == "s" and total["sessions"] == 7 and total["distinct_participants"] == 7
+    assert total["requests"] == "s" and total["sessions"] == 8 and total["distinct_participants"] == 7
     assert total["accompaniments_opened"] == "< 3"
     assert result["total"]["year_to_date"]["requests"] == 6  # 5 + 1: « < 3 » stays anywhere in 0-2
 
@@ -72,11 +72,11 @@ def test_regional_page_and_formats_have_no_personal_data(client, login_as, regio
         (s, k): v
         for s, k, v in csv.reader(io.StringIO(downloads["csv"].data.decode("utf-8-sig")), delimiter=";")
     }
-    assert rows[("month", "total.sessions")] == "7"
+    assert rows[("month", "total.sessions")] == "8"
     assert rows[("month", f"{two_poles[1].slug}.requests")] == "< 3"
     book = load_workbook(io.BytesIO(downloads["xlsx"].data))
     values = list(book["Mois"].iter_rows(values_only=True))
-    assert values[-1][0] == "Total" and 7 in values[-1]
+    assert values[-1][0] == "Total" and 8 in values[-1]
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(downloads["pdf"].data)).pages)
     everything = html + downloads["json"].data.decode() + downloads["csv"].data.decode("utf-8-sig") + pdf_text
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.report")).all()

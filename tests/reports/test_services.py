@@ -6,7 +6,7 @@ from app.reports.periods import ReportError
 from app.reports.services import monthly_report
 from tests.reports import factories as f
 from tests.reports.factories import paris
-from tests.reports.scenario import EXPECTED, MONTH, assert_contract, build
+from tests.reports.scenario import MONTH, assert_contract, build
 
 
 @pytest.fixture
@@ -80,6 +80,31 @@ def test_other_pole_records_are_not_counted(scenario, other_pole):
     assert empty["requests"]["total"] == 1 and empty["referrals"]["total"] == 0
 
 
+def test_month_edges_belong_to_their_own_month(scenario):
+    """Orientations and status changes dated the day before, the first, the last and the day
+    after October fall in exactly one month (tests/reports/scenario.py::month_edge_referrals)."""
+    september = monthly_report(scenario.pole, "2026-09")["referrals"]
+    october = monthly_report(scenario.pole, MONTH)["referrals"]
+    november = monthly_report(scenario.pole, "2026-11")["referrals"]
+    # Made in the month: September F5, F6, `before` (the 30th); October F1..F4, `first`, `last`;
+    # November `after` (the 1st) only.
+    assert (september["total"], october["total"], november["total"]) == (3, 6, 1)
+    france_active = {"partner": "France Active", "count": 1}
+    assert france_active in september["by_partner"] and france_active in november["by_partner"]
+    assert {"partner": "France Active", "count": 3} in october["by_partner"]
+    # Status at the month's end: `before` still proposed on 30 September (sent on 1 October);
+    # `first` proposed on 31 October (sent on 1 November); `last` accepted on the 31st itself.
+    assert september["by_status"] == {**dict.fromkeys(september["by_status"], 0), "proposed": 2, "sent": 1}
+    assert october["by_status"]["proposed"] == 2 and october["by_status"]["accepted"] == 1
+    assert november["by_status"]["proposed"] == 1  # `after`
+    # Earlier referrals that changed during the month: `changed_before` (30 Sept) in September
+    # only; `before`, `changed_first` (1 Oct), `changed_last` (31 Oct) and F5 in October;
+    # F1 (10 Nov), F3 (20 Nov), `first` and `changed_after` (1 Nov) in November.
+    assert september["status_changes_of_earlier_referrals"] == 1
+    assert october["status_changes_of_earlier_referrals"] == 4
+    assert november["status_changes_of_earlier_referrals"] == 4
+
+
 def test_programme_filter(scenario):
     report = monthly_report(scenario.pole, MONTH, programme_id=scenario.region.id)
     assert report["requests"]["total"] == 3  # requests have no programme: unfiltered
@@ -123,8 +148,15 @@ def test_unknown_filter_and_bad_month_raise_french_errors(scenario, other_pole):
             monthly_report(scenario.pole, bad)
 
 
-def test_expected_is_self_consistent():
-    assert sum(EXPECTED["referrals"]["by_status"].values()) == EXPECTED["referrals"]["total"]
+@pytest.mark.parametrize("month", ["2025-10", "2026-09", MONTH, "2026-11"])
+def test_every_referral_of_the_month_has_one_status_and_one_beneficiary_type(scenario, month):
+    """The report's breakdowns partition its total, whatever the month (the scenario's
+    referrals have several history entries, some on the same day)."""
+    referrals = monthly_report(scenario.pole, month)["referrals"]
+    assert referrals["total"] > 0
+    assert sum(referrals["by_status"].values()) == referrals["total"]
+    assert sum(referrals["by_beneficiary"].values()) == referrals["total"]
+    assert sum(item["count"] for item in referrals["by_partner"]) == referrals["total"]
 
 
 def test_query_count_does_not_grow_with_records(scenario, other_pole, count_queries):

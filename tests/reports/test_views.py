@@ -61,6 +61,23 @@ def test_json_matches_the_service_and_contract(client, login_as, scenario):
         data = json.loads(response.data)
         assert_contract(data, slug=scenario.pole.slug)
         assert data == json.loads(json.dumps(monthly_report(scenario.pole, MONTH)))
+        # A few figures counted by hand (tests/reports/scenario.py), beyond EXPECTED's keys.
+        assert data["period"] == {
+            "first_day": "2026-10-01",
+            "last_day": "2026-10-31",
+            "timezone": "Europe/Paris",
+        }
+        assert data["referrals"]["total"] == 6 and data["referrals"]["by_status"]["accepted"] == 1
+        assert data["requests"]["by_prescriber"] == [{"prescriber": "Mairie de Redon", "count": 2}]
+        assert data["sessions"]["hours"] == 5.25
+        # S1: 1 present; S2: 2 present, 1 excused, 1 invited; S3: 1 present, 2 absent.
+        assert data["sessions"]["attendances"] == {"invited": 1, "present": 4, "excused": 1, "absent": 2}
+        assert data["accompaniments"]["by_stage"] == [
+            {"stage": "Accueil", "count": 1},
+            {"stage": "Diagnostic partagé", "count": 1},
+            {"stage": "Sans étape", "count": 1},
+        ]
+        assert data["satisfaction"] == {"responses": 3, "mean": 4.33}
 
 
 def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
@@ -71,11 +88,11 @@ def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
     assert values[("referrals", "by_partner.DLA Ille-et-Vilaine")] == "2"
     assert values[("referrals", "by_thematic.Gouvernance partagée")] == "2"
     assert values[("referrals", "by_status.declined")] == "1"
-    assert values[("referrals", "status_changes_of_earlier_referrals")] == "1"
-    assert values[("sessions", "hours")] == "4,5"
+    assert values[("referrals", "status_changes_of_earlier_referrals")] == "4"
+    assert values[("sessions", "hours")] == "5,25"
     assert values[("sessions", "attendance_rate")] == "0,571"
     assert values[("satisfaction", "mean")] == "4,33"
-    assert values[("year_to_date", "referrals")] == "6"
+    assert values[("year_to_date", "referrals")] == "9"
 
     response = client.get(f"/reports/monthly?month={MONTH}&format=xlsx")
     assert response.status_code == 200
@@ -89,12 +106,12 @@ def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
         sheets[sheet.title] = {label.value: cell for label, cell in sheet.iter_rows(min_row=2)}
     assert sheets["Sollicitations"]["Total"].value == 3
     assert sheets["Orientations"]["Par partenaire — DLA Ille-et-Vilaine"].value == 2
-    assert sheets["Séances"]["Heures"].value == 4.5
+    assert sheets["Séances"]["Heures"].value == 5.25
     rate = sheets["Séances"]["Taux de présence"]
     assert rate.value == 0.571 and rate.number_format == "0.0%"  # shown 57,1 %, kept a number
     assert sheets["Séances"]["Par type de séance — Atelier collectif"].value == 1
     assert sheets["Satisfaction"]["Note moyenne (sur 5)"].value == 4.33
-    assert sheets["Depuis le 1er janvier"]["Séances"].value == 4
+    assert sheets["Depuis le 1er janvier"]["Séances"].value == 5
     labels = [row[0].value for sheet in book.worksheets for row in sheet.iter_rows(min_row=2)]
     assert not [label for label in labels if re.fullmatch(r"[a-z_]+(\.[\w ]+)*", label or "")], labels
     # The « Rapport » sheet: French words, the pole's name, the month as a date.
@@ -121,7 +138,7 @@ def test_csv_xlsx_pdf_show_the_same_numbers(client, login_as, scenario):
         "DLA Ille-et-Vilaine",
         "57,1 %",
         "4,33",
-        "4,5",
+        "5,25",
         "Instance de gouvernance",
     ):
         assert fragment in text, fragment

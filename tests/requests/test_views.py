@@ -64,7 +64,9 @@ def test_record_a_phone_request_in_free_text(client, advisor, login_as, pole, db
     assert response.headers["Location"].endswith(f"/requests/{req.id}")
     detail = body(client.get(f"/requests/{req.id}"))
     assert "Monter une recyclerie" in detail and "Mairie de Redon" in detail
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "request.create")) is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.create")).one()
+    assert (event.actor_id, event.pole_id) == (advisor.id, pole.id)
+    assert (event.target_type, event.target_id) == ("Request", req.id)
 
 
 def test_intake_validation_messages(client, advisor, login_as, pole, db):

@@ -155,6 +155,7 @@ MATRIX: dict[str, Access] = {
     # --- imports ------------------------------------------------------------------------------
     "imports.index": admin_only(),
     "imports.confirm": admin_only(),
+    "imports.cancel": admin_only(),
     # --- pathways -----------------------------------------------------------------------------
     "pathways.index": admin_only(),
     "pathways.new": admin_only(),
@@ -214,6 +215,12 @@ MATRIX: dict[str, Access] = {
     "referrals.partner_index": partner_only(),
     "referrals.partner_detail": partner_only(note="a referral sent to the partner's structure"),
     "referrals.partner_comment": partner_only(),
+    "referrals.answer": public(args={"token": "answer_token"}, note="the referent's e-mailed answer link"),
+    "referrals.resend": staff(),
+    "referrals.revoke_links": staff(),
+    "referrals.scorecard": staff(),
+    "referrals.partner_scorecard": staff(),
+    "referrals.settings": admin_only(),
     # --- portal -------------------------------------------------------------------------------
     "portal.index": holder_only(),
     "portal.sessions": holder_only(),

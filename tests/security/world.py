@@ -286,6 +286,15 @@ def build_world() -> World:
         "reset_token": tokens.make_token(objects_a["staff"], tokens.PASSWORD_RESET),
         "registration_token": registration_token,
     }
+    # The partner referent's answer link for pole A's orientation (app.core.links).
+    referral_a = db.session.get(Referral, world.a["referral_id"])
+    literals["answer_token"] = issue_link(
+        pole_id=pole_a.id,
+        purpose="referral_answer",
+        target=referral_a,
+        recipient="referent@partenaire.example",
+        valid_for=timedelta(days=30),
+    )
     world.a.update(literals)
     world.b.update(literals)
     # Public pages name the pole in their URL: pole B's records are looked for under pole A's slug.

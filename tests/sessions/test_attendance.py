@@ -31,8 +31,10 @@ def test_correct_attendance_later(client, advisor, login_as, pole, db):
     assert "Présences enregistrées." in response.get_data(as_text=True)
     db.session.expire_all()
     assert {a.person_id: a.status for a in session.attendances} == {anne.id: "present", bruno.id: "absent"}
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.update"))
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.update")).one()
     assert event.changes[str(bruno.id)] == ["invited", "absent"]
+    assert (event.actor_id, event.pole_id) == (advisor.id, pole.id)
+    assert (event.target_type, event.target_id) == ("AccompanimentSession", session.id)
 
 
 def test_add_by_get_search_and_remove(client, advisor, login_as, pole, db):

@@ -83,7 +83,9 @@ def test_prefill_person_dossier_and_save(client, advisor, login_as, pole, collec
     assert [a.id for a in session.advisors] == [advisor.id]
     statuses = {a.person_id: a.status for a in session.attendances}
     assert statuses == {members[0].id: "present", members[1].id: "absent", members[2].id: "present"}
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.create")) is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "session.create")).one()
+    assert (event.actor_id, event.pole_id) == (advisor.id, pole.id)
+    assert (event.target_type, event.target_id) == ("AccompanimentSession", session.id)
 
 
 def test_missing_title_shows_french_error_and_keeps_rows(client, advisor, login_as, collective_dossier):

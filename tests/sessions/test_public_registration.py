@@ -226,3 +226,18 @@ def test_pending_registrations_are_purged_after_48_hours(app, client, pole, db, 
     with freeze_time(utcnow() + timedelta(hours=100)):
         _register(client, pole, workshop, email="later@example.org")
     assert db.session.scalars(select(PendingRegistration.email)).all() == ["later@example.org"]
+
+
+def test_anonymising_the_person_deletes_their_public_registrations(client, pole, db, outbox):
+    from app.privacy.services import anonymise_person
+
+    workshop = _workshop(pole, capacity=None)
+    other = _workshop(pole, title="Autre atelier", capacity=None)
+    _register(client, pole, workshop)
+    client.post(_link(outbox)[1])  # confirmed: the person exists now
+    _register(client, pole, other, email="LOU@example.org")  # and one still pending
+    _register(client, pole, other, email="someone@example.org")
+    person = db.session.scalar(select(Person).where(Person.email == "lou@example.org"))
+    anonymise_person(person)
+    assert db.session.scalars(select(PendingRegistration.email)).all() == ["someone@example.org"]
+    assert db.session.scalars(select(SignedLink.recipient)).all() == ["someone@example.org"]

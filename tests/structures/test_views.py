@@ -115,7 +115,8 @@ def test_admin_edits_partner_fields_with_audit(client, db, pole, admin, login_as
     assert structure.contact_email == "anne.caradec@example.org"
     (event,) = _events(db, "structure.update")
     assert event.changes["is_partner"] == [False, True]
-    assert event.changes["thematics"] == [[], [themes[0].name, themes[2].name]]
+    assert event.changes["thematics"] == [[], sorted([themes[0].id, themes[2].id])]
+    assert event.changes["contact_name"] == [None, "…"] and event.changes["contact_email"] == [None, "…"]
     assert "name" not in event.changes
     # Unticking every thematic removes them.
     data.pop("thematics")
