@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from wtforms import DateField as _WTFormsDateField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 DEFAULT_ZONE = "Europe/Paris"
 
@@ -90,4 +90,5 @@ class DateField(_WTFormsDateField):
 
     def pre_validate(self, form):
         if self.data is not None and not MIN_DAY <= self.data <= MAX_DAY:
-            raise ValidationError(invalid_day_message(self.data.isoformat()))
+            refused, self.data = self.data, None  # a view reading .data despite the error gets nothing
+            raise StopValidation(invalid_day_message(refused.isoformat()))  # not « required »

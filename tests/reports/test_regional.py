@@ -67,7 +67,7 @@ def test_regional_page_and_formats_have_no_personal_data(client, login_as, regio
     }
     assert all(r.status_code == 200 for r in downloads.values())
     data = json.loads(downloads["json"].data)
-    assert data["total"]["month"]["requests"] == "s" and data["total"]["month"]["sessions"] == 7
+    assert data["total"]["month"]["requests"] == "s" and data["total"]["month"]["sessions"] == 8
     rows = {
         (s, k): v
         for s, k, v in csv.reader(io.StringIO(downloads["csv"].data.decode("utf-8-sig")), delimiter=";")

@@ -40,7 +40,14 @@ MARK = "Qzxwv"
 ROLES = ("admin", "advisor", "holder", "partner")
 # Token URLs open another account's data by design (the token is the credential); logging out
 # would end the sweep's session.
-SKIPPED = {"sessions.ical_feed", "auth.accept_invitation", "auth.reset_password", "auth.logout"}
+SKIPPED = {
+    "sessions.ical_feed",
+    "auth.accept_invitation",
+    "auth.reset_password",
+    "auth.logout",
+    "referrals.answer",  # the referent's e-mailed link
+    "sessions.confirm_registration",  # the registrant's e-mailed link (pole A's, 404 under B's slug)
+}
 SEARCH_TERMS = ("Anne", "Guillou", "Partenaire", "Tiers-lieu", "Café", "Atelier", "Recyclerie")
 SEARCHED = {
     "people.index",
