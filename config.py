@@ -144,6 +144,14 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "passerelle@localhost")
+    # The outbox worker (`flask mail send`): retries back off from BASE to MAX seconds and stop
+    # after MAX_ATTEMPTS (the mail is then marked failed).
+    MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "15"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    MAIL_RETRY_MAX_SECONDS = int(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+    MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "20"))
+    MAIL_WORKER_INTERVAL_SECONDS = int(os.environ.get("MAIL_WORKER_INTERVAL_SECONDS", "10"))
 
     # The public address (scheme, host, optional path prefix): every absolute link (e-mails,
     # calendar feed address, PDFs) is built from it (app.core.urls.absolute_url), never from

@@ -31,6 +31,7 @@ DOMAINS = (
     "reports",
     "portal",
     "privacy",
+    "mail",
     "demo",
 )
 

@@ -14,7 +14,7 @@ from app.auth import tokens
 from app.auth.models import LoginFailure, User
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.core.audit import record_audit
-from app.core.mail import send_mail
+from app.core.mail import render_mail, send_mail
 from app.core.models import utcnow
 from app.core.permissions import REGIONAL, ROLES
 from app.core.urls import absolute_url
@@ -170,6 +170,8 @@ def _tell_owner_of_lock(user: User) -> None:
         f"passe avec ce lien (valable {cfg['PASSWORD_RESET_MAX_AGE_HOURS']} h) :\n\n{link}\n\n"
         "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : "
         "changez-le s'il est utilisé ailleurs, et prévenez la personne qui administre votre pôle.\n",
+        pole_id=user.pole_id,
+        kind="login_locked",
     )
     record_audit("login.locked", user, pole_id=user.pole_id)
 
@@ -253,9 +255,9 @@ def invite_user(
         send_mail(
             user.email,
             f"Invitation à rejoindre {pole_name} sur Passerelle",
-            f"Bonjour,\n\nUn compte Passerelle vous a été ouvert ({pole_name}).\n"
-            f"Choisissez votre mot de passe en suivant ce lien, valable {hours} heures :\n\n"
-            f"{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
+            render_mail("invitation", pole_name=pole_name, hours=hours, link=link)[0],
+            pole_id=user.pole_id,
+            kind="invitation",
         )
     return user, link
 
@@ -279,6 +281,8 @@ def _tell_owner_of_invitation_elsewhere(existing: User, pole: Pole | None, *, se
         f"Vous pouvez vous connecter ici : {absolute_url('auth.login')}\n"
         f"Si vous devez aussi travailler avec {pole_name}, répondez-lui directement ; "
         "si vous ne connaissez pas ce pôle, ignorez ce message.\n",
+        pole_id=existing.pole_id,
+        kind="invitation",
     )
 
 
@@ -289,7 +293,9 @@ def reinvite_user(user: User) -> str:
     send_mail(
         user.email,
         "Votre invitation Passerelle",
-        f"Bonjour,\n\nVoici un nouveau lien pour choisir votre mot de passe :\n\n{link}\n",
+        render_mail("reinvitation", link=link)[0],
+        pole_id=user.pole_id,
+        kind="invitation",
     )
     record_audit("user.reinvite", user)
     return link
@@ -305,9 +311,9 @@ def send_password_reset(email: str) -> None:
     send_mail(
         user.email,
         "Réinitialisation de votre mot de passe Passerelle",
-        f"Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable {hours} h) :"
-        f"\n\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : "
-        "votre mot de passe reste inchangé.\n",
+        render_mail("password_reset", hours=hours, link=link)[0],
+        pole_id=user.pole_id,
+        kind="password_reset",
     )
     record_audit("user.password_reset_requested", user, pole_id=user.pole_id, actor_id=user.id)
 

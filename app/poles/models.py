@@ -33,6 +33,10 @@ class Pole(IdMixin, TimestampMixin, db.Model):
     referral_first_reminder_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     referral_second_reminder_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
     mfa_required_for_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # E-mails (app/mail): séance reminders this many days before (0: none); the previous
+    # month's report to the admins on this day of the month (0: none).
+    session_reminder_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    monthly_report_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<Pole {self.slug}>"

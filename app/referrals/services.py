@@ -519,7 +519,7 @@ def notify_partner(referral: Referral) -> list[str]:
             _("Ce lien est personnel et valable %(days)d jours.", days=ANSWER_LINK_DAYS),
             "",
         ]
-        send_mail(referent, subject, "\n".join(lines))
+        send_mail(referent, subject, "\n".join(lines), pole_id=referral.pole_id, kind="referral_sent")
         recipients.append(referent)
     account_link = absolute_url("referrals.partner_detail", referral_id=referral.id)
     for user in partner_users(partner.id):
@@ -531,7 +531,7 @@ def notify_partner(referral: Referral) -> list[str]:
             _("%(pole)s vous adresse une nouvelle orientation sur Passerelle.", pole=pole.name),
         ]
         lines += ["", *summary, "", _("Pour la consulter et y répondre :"), account_link, ""]
-        send_mail(user.email, subject, "\n".join(lines))
+        send_mail(user.email, subject, "\n".join(lines), pole_id=referral.pole_id, kind="referral_sent")
         recipients.append(user.email.lower())
     if recipients:
         record_audit("referral.notified", referral, {"recipients": len(recipients)}, pole_id=referral.pole_id)
@@ -740,7 +740,13 @@ def send_reminders(pole: Pole, today: date | None = None) -> tuple[int, ChaseLis
         advisor = db.session.get(User, advisor_id)
         if advisor is None or not advisor.active or advisor.pole_id != pole.id:
             continue
-        send_mail(advisor.email, _("Orientations à relancer — %(pole)s", pole=pole.name), _digest(pole, mine))
+        send_mail(
+            advisor.email,
+            _("Orientations à relancer — %(pole)s", pole=pole.name),
+            _digest(pole, mine),
+            pole_id=pole.id,
+            kind="referral_digest",
+        )
         sent += 1
     return sent, lists
 
@@ -859,7 +865,7 @@ def _send_reminder(referral: Referral, pole: Pole, number: int, today: date) -> 
     days = (today - referral.sent_on).days
     subject, body = _reminder_mail(referral, pole, number, days)
     for to in recipients:
-        send_mail(to, subject, body)
+        send_mail(to, subject, body, pole_id=referral.pole_id, kind="referral_reminder")
     sent = len(recipients)
     advisor = referral.referred_by
     if number == 2 and advisor is not None and advisor.active and advisor.email.lower() not in recipients:
@@ -873,7 +879,13 @@ def _send_reminder(referral: Referral, pole: Pole, number: int, today: date) -> 
             "— " + _("Message envoyé au partenaire :"),
             body,
         ]
-        send_mail(advisor.email, _("Copie : %(subject)s", subject=subject), "\n".join(copy))
+        send_mail(
+            advisor.email,
+            _("Copie : %(subject)s", subject=subject),
+            "\n".join(copy),
+            pole_id=referral.pole_id,
+            kind="referral_reminder",
+        )
         sent += 1
     db.session.add(
         ReferralReminder(

@@ -19,7 +19,6 @@ from app.auth.models import User
 from app.collectives.models import Collective, Membership
 from app.core.audit import diff_fields, record_audit
 from app.core.links import SignedLink, issue_link, use_link
-from app.core.mail import send_mail
 from app.core.models import utcnow
 from app.core.permissions import HOLDER, STAFF
 from app.core.text import like_pattern
@@ -28,7 +27,6 @@ from app.extensions import db
 from app.people.models import Person
 from app.people.services import create_person
 from app.poles.models import FundingProgramme, Pole, Thematic
-from app.privacy.services import ANONYMISERS
 from app.sessions.models import (
     ATTENDANCE_STATUSES,
     KINDS,
@@ -865,7 +863,10 @@ def request_public_registration(
         pole=pole.name,
         url=url,
     )
-    send_mail(email, _("Confirmez votre inscription : %(title)s", title=session.title), body)
+    from app.core.mail import send_mail  # app.mail imports the sessions models: not at import time
+
+    subject = _("Confirmez votre inscription : %(title)s", title=session.title)
+    send_mail(email, subject, body, pole_id=session.pole_id, kind="registration_confirm")
 
 
 class ConfirmationError(ValueError):
@@ -937,7 +938,7 @@ except ImportError:  # pragma: no cover
     pass
 
 
-def _forget_pending_registrations(person: Person, _pattern) -> int:
+def forget_pending_registrations(person: Person, _pattern) -> int:
     """Anonymisation: delete the person's public registrations (pending or confirmed) and their
     links, which hold their name and e-mail until the 48 h purge."""
     conditions = [PendingRegistration.person_id == person.id]
@@ -956,5 +957,3 @@ def _forget_pending_registrations(person: Person, _pattern) -> int:
         db.session.execute(PendingRegistration.__table__.delete().where(PendingRegistration.id.in_(ids)))
     return len(ids)
 
-
-ANONYMISERS.append(_forget_pending_registrations)

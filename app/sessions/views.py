@@ -705,6 +705,16 @@ confirm_registration = limiter.limit(_public_limit, methods=["POST"])(confirm_re
 
 
 @bp.record_once
+def _register_anonymiser(_state):
+    """Anonymisation deletes the person's public registrations (registered once every module
+    is imported: app.privacy imports half the app)."""
+    from app.privacy.services import ANONYMISERS
+
+    if services.forget_pending_registrations not in ANONYMISERS:
+        ANONYMISERS.append(services.forget_pending_registrations)
+
+
+@bp.record_once
 def _register_public_routes(state):
     """The public pages live outside /sessions: /p/<pole>/ateliers."""
     state.app.add_url_rule(

@@ -1,7 +1,7 @@
 """pending registrations
 
 Revision ID: 4fc7cfa25e02
-Revises: 5d0c2a9e7b41
+Revises: ecb5ed8224ce
 Create Date: 2026-12-05 17:10:20.082432
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4fc7cfa25e02'
-down_revision = '5d0c2a9e7b41'
+down_revision = 'ecb5ed8224ce'
 branch_labels = None
 depends_on = None
 

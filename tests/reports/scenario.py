@@ -256,7 +256,8 @@ def build(pole, admin, advisor) -> Scenario:
 # Records dated the day before the month, its first day, its last day and the day after catch a
 # window made strict at either end (`>=` -> `>`, `<=` -> `<`) or widened by a day. Figures added
 # later over the same referrals (e.g. partners' answer rates) get their month-edge cases here:
-# add the rows to `month_edge_referrals` and the hand count to EDGE_EXPECTED.
+# add the rows to `month_edge_referrals`, the hand count to EXPECTED and to
+# tests/reports/test_services.py::test_month_edges_belong_to_their_own_month.
 
 DAY_BEFORE = date(2026, 9, 30)
 FIRST_DAY = date(2026, 10, 1)

@@ -246,4 +246,12 @@ MATRIX: dict[str, Access] = {
     "reports.monthly_json": staff(),
     "reports.indicators": staff(),
     "reports.regional": regional_only(),
+    # --- mail ---------------------------------------------------------------------------------
+    "mail.outbox": admin_only(),
+    "mail.retry": admin_only(),
+    "mail.settings": admin_only(),
+    "mail.reminders_opt_in": staff(),
+    "mail.reminder_optout": public(
+        args={"token": "optout_token"}, note="the signed link in a séance reminder; GET only confirms"
+    ),
 }

@@ -237,6 +237,28 @@ def _other_person_records(pole, staff) -> dict:
     }
 
 
+def _mail_records(world: World, pole_a, pole_b, person_a) -> None:
+    """A failed e-mail in each pole (the outbox page) and a reminder opt-out link (pole A)."""
+    from datetime import timedelta as _td
+
+    from app.core.links import issue_link
+    from app.mail.models import OutboxMessage
+
+    for pole, values in ((pole_a, world.a), (pole_b, world.b)):
+        message = OutboxMessage(
+            pole_id=pole.id, kind="test", recipient="x@example.org", subject="Essai", body_text="Essai",
+            status="failed", attempts=10, next_attempt_at=utcnow(), created_at=utcnow(), last_error="refusé",
+        )
+        db.session.add(message)
+        db.session.flush()
+        values["message_id"] = message.id
+    token = issue_link(
+        pole_id=pole_a.id, purpose="session_reminders_optout", target=person_a,
+        recipient="anne@example.org", valid_for=_td(days=30),
+    )
+    world.a["optout_token"] = world.b["optout_token"] = token
+
+
 def build_world() -> World:
     world = World()
     pole_a = PoleFactory()
@@ -297,6 +319,7 @@ def build_world() -> World:
     )
     world.a.update(literals)
     world.b.update(literals)
+    _mail_records(world, pole_a, pole_b, objects_a["person"])
     # Public pages name the pole in their URL: pole B's records are looked for under pole A's slug.
     world.b["pole_slug"] = world.a["pole_slug"]
     world.other = {
