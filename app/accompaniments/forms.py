@@ -3,12 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.accompaniments.models import LEGAL_FORMS, MODALITIES, STATUSES
 from app.accompaniments.services import local_today
 from app.auth.models import User
+from app.core.dates import DateField
 from app.core.permissions import STAFF
 from app.extensions import db
 from app.pathways.models import PathwayTemplate

@@ -5,10 +5,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import EmailField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.collectives.models import COLLECTIVE_KINDS, MEMBER_ROLES
+from app.core.dates import DateField
 from app.extensions import db
 from app.poles.models import Pole
 from app.structures.models import Structure

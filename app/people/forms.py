@@ -4,9 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from app.core.dates import DateField
 from app.people.models import GENDERS
 
 GENDER_LABELS = {"femme": _l("Femme"), "homme": _l("Homme"), "autre": _l("Autre")}

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.dates import DateField
 from app.referrals.models import DECLINE_REASON_LABELS, DECLINE_REASONS, STATUS_LABELS, STATUSES
 
 

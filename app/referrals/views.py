@@ -14,6 +14,7 @@ from app.accompaniments.models import Accompaniment
 from app.auth.models import User
 from app.auth.services import AccountError, AccountExistsElsewhere
 from app.collectives.models import Collective
+from app.core.dates import invalid_month_message, month_bounds, parse_month
 from app.core.links import check_link, use_link
 from app.core.pagination import paginate
 from app.core.permissions import PARTNER, STAFF, admin_required, roles_required, staff_required
@@ -77,13 +78,12 @@ def _staff_users():
 
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
-    try:
-        year, month = (int(p) for p in value.split("-"))
-        start = date(year, month, 1)
-    except (ValueError, TypeError):
+    """First day of the month and of the next one, or None (malformed, out of range)."""
+    parsed = parse_month(value)
+    if parsed is None:
         return None
-    end = date(year + (month == 12), month % 12 + 1, 1)
-    return start, end
+    first, last = month_bounds(*parsed)
+    return first, last + timedelta(days=1)
 
 
 @bp.route("/")
@@ -106,7 +106,7 @@ def index():
     if form.month.data:
         bounds = _month_bounds(form.month.data.strip())
         if bounds is None:
-            form.month.errors = [_("Indiquez le mois sous la forme AAAA-MM, par exemple 2026-03.")]
+            form.month.errors = [invalid_month_message(form.month.data)]
         else:
             stmt = stmt.where(Referral.referred_on >= bounds[0], Referral.referred_on < bounds[1])
     if form.partner.data:
@@ -200,21 +200,23 @@ def _partner_choices(thematic_ids: list[int]) -> list[tuple]:
 def new():
     prefill = Prefill()
     pole = current_user.pole
-    filtering = request.method == "GET" and "filter" in request.args
-    form = ReferralForm(formdata=request.args) if filtering else ReferralForm()
+    # « Filtrer les partenaires » posts the form (CSRF-checked) and re-renders it without saving:
+    # the person and the motif never go into a URL, the browser history or an access log.
+    filtering = request.method == "POST" and "filter" in request.form
+    form = ReferralForm()
     if prefill.fixed:
         del form.accompaniment_id, form.person_id, form.collective_id
     else:
         _fill_beneficiary_choices(form)
     thematics = _active_thematics()
     form.thematics.choices = [(t.id, t.name) for t in thematics]
-    if request.method == "GET" and not filtering:
+    if request.method == "GET":
         form.referred_on.data = services.pole_today(pole)
         form.thematics.data = [t.id for t in prefill.thematics]
     form.partner_id.choices = _partner_choices(form.thematics.data or [])
 
     beneficiary_error = None
-    if form.validate_on_submit():
+    if not filtering and form.validate_on_submit():
         chosen = {t.id: t for t in thematics}
         data = {
             "accompaniment": prefill.accompaniment,

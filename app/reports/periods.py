@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from app.core import dates
+
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -83,14 +85,17 @@ def previous_month_key(zone: str) -> str:
 
 
 def parse_day(value: str | None, label: str, field: str | None = None) -> date:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError as exc:
+    """An ISO day within the years dates.parse_day accepts; a French ReportError otherwise."""
+    day = dates.parse_day(value)
+    if day is None:
         raise ReportError(
             _(
-                "%(label)s invalide : « %(value)s ». Format attendu : AAAA-MM-JJ.",
+                "%(label)s invalide : « %(value)s ». Format attendu : AAAA-MM-JJ, entre %(min)d et %(max)d.",
                 label=label,
-                value=value or "",
+                value=(value or "")[:20],
+                min=dates.MIN_DAY.year,
+                max=dates.MAX_DAY.year,
             ),
             field=field,
-        ) from exc
+        )
+    return day

@@ -1,12 +1,16 @@
 """The regional view: each pole's monthly headline figures, and their total, for one month
 and for the year to date. Only counts and rates: no name, no email, no free text. Counts of
-persons under 3 (0, 1 or 2) are shown as "< 3", so an empty cell cannot be told from a small one.
+persons under 3 (0, 1 or 2) are shown as "< 3", so an empty cell cannot be told from a small one
+(primary suppression); and since the total is published, a second cell (or the total) is hidden
+as "s" whenever the total minus the published cells would narrow a "< 3" down (secondary
+suppression, as statistical offices do: see `secondary_suppression`).
 
 The regional coordinator has no pole, so the automatic pole scope would hide everything:
 queries run with `execution_options(all_poles=True)` and group by pole explicitly. Month
 bounds follow each pole's own time zone (poles are grouped by zone).
 """
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -121,6 +125,55 @@ def _raw_figures(pole_ids: list[int], period: Period) -> dict[int, dict[str, int
     return raw
 
 
+# A count of 3 or more hidden so that a count under 3 cannot be recomputed from the total
+# (« s », secret statistique, as INSEE tables print it).
+SECONDARY_MASK = "s"
+
+
+def _protected(counts: list[int], primary: set[int], secondary: set[int]) -> bool:
+    """Whether a reader knowing the total, the published cells and this rule can still place
+    every hidden count under 3 anywhere in 0-2.
+
+    They know: each "< 3" is 0-2; each "s" is 3 or more, and (being the smallest left) no more
+    than the smallest published cell. The hidden cells add up to the total minus the published ones.
+    """
+    published = [c for i, c in enumerate(counts) if i not in primary and i not in secondary]
+    hidden_sum = sum(counts[i] for i in primary | secondary)
+    others_low = 3 * len(secondary)  # the least the other hidden cells can add up to
+    others_high = 2 * (len(primary) - 1)
+    if secondary:
+        others_high += (min(published) if published else math.inf) * len(secondary)
+    # Each "< 3" lies in [hidden_sum - others_high, hidden_sum - others_low], cut to [0, 2].
+    return hidden_sum - others_high <= 0 and hidden_sum - others_low >= 2
+
+
+def secondary_suppression(counts: list[int]) -> tuple[set[int], bool]:
+    """Cells to hide beyond those under 3 (the next smallest first), and whether to hide the total.
+
+    Without it, a pole's « < 3 » is the published total minus the other poles' counts.
+    """
+    primary = {i for i, c in enumerate(counts) if c < 3}
+    if not primary or sum(counts) < 3:  # nothing hidden, or the total itself is « < 3 »
+        return set(), False
+    candidates = sorted((i for i in range(len(counts)) if i not in primary), key=lambda i: (counts[i], i))
+    secondary: set[int] = set()
+    while not _protected(counts, primary, secondary):
+        if not candidates:
+            return secondary, True
+        secondary.add(candidates.pop(0))
+    return secondary, False
+
+
+def _suppress(entries: list[dict], total: dict[str, Any], raws: list[dict], raw_total: dict) -> None:
+    """Apply secondary suppression to one period's published figures, in place."""
+    for key in PERSON_COUNTS:
+        cells, hide_total = secondary_suppression([raw[key] for raw in raws])
+        for i in cells:
+            entries[i][key] = SECONDARY_MASK
+        if hide_total and raw_total[key] >= 3:
+            total[key] = SECONDARY_MASK
+
+
 def mask(count: int) -> int | str:
     """A count of persons as published: any count under 3 becomes "< 3"."""
     return SMALL_COUNT if count < 3 else count
@@ -176,17 +229,18 @@ def regional_report(month: str) -> dict[str, Any]:
                 summed[key] += value
         return summed
 
-    return {
+    result: dict[str, Any] = {
         "month": month_key(year, number),
         "small_count": SMALL_COUNT,
-        "poles": [
-            {
-                "pole": pole.slug,
-                "name": pole.name,
-                "month": _published(raw_of(raw_month, pole.id)),
-                "year_to_date": _published(raw_of(raw_ytd, pole.id)),
-            }
-            for pole in poles
-        ],
-        "total": {"month": _published(total(raw_month)), "year_to_date": _published(total(raw_ytd))},
+        "secondary_mask": SECONDARY_MASK,
+        "poles": [{"pole": pole.slug, "name": pole.name} for pole in poles],
+        "total": {},
     }
+    for key, table in (("month", raw_month), ("year_to_date", raw_ytd)):
+        raws = [raw_of(table, pole.id) for pole in poles]
+        raw_total = total(table)
+        for entry, raw in zip(result["poles"], raws, strict=True):
+            entry[key] = _published(raw)
+        result["total"][key] = _published(raw_total)
+        _suppress([entry[key] for entry in result["poles"]], result["total"][key], raws, raw_total)
+    return result

@@ -3,12 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accompaniments.services import local_today
 from app.collectives.models import Collective
+from app.core.dates import DateField
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import person_matches

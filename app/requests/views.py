@@ -1,7 +1,5 @@
 """Requests (sollicitations): list, intake, detail, outcome, opening a dossier."""
 
-import calendar
-import re
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app.accompaniments import forms as dossier_forms
 from app.accompaniments.models import Accompaniment
 from app.accompaniments.services import AccompanimentError, local_today
+from app.core.dates import invalid_month_message, month_bounds, parse_month
 from app.core.pagination import paginate
 from app.core.permissions import staff_required
 from app.core.scoping import get_or_404
@@ -22,17 +21,10 @@ from app.requests import bp, services
 from app.requests.forms import CHANNEL_LABELS, OUTCOME_LABELS, OutcomeForm, RequestForm
 from app.requests.models import CHANNELS, OUTCOMES, Request
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
 
 def _month_bounds(value: str) -> tuple[date, date] | None:
-    match = MONTH_RE.match(value or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and 1900 <= year <= 2999):
-        return None
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    parsed = parse_month(value)
+    return month_bounds(*parsed) if parsed is not None else None
 
 
 def _labels() -> dict:
@@ -55,7 +47,7 @@ def index():
     if filters["month"]:
         bounds = _month_bounds(filters["month"])
         if bounds is None:
-            flash(_("Mois invalide : utilisez le format AAAA-MM."), "error")
+            flash(invalid_month_message(filters["month"]), "error")
         else:
             stmt = stmt.where(Request.received_on.between(*bounds))
     if filters["channel"] in CHANNELS:

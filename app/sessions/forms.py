@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from app.core.dates import DateField
 from app.poles.models import Pole
 from app.sessions import services
 from app.sessions.models import KINDS, PUBLISHABLE_KINDS
@@ -136,9 +136,16 @@ class PublicRegistrationForm(FlaskForm):
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=120)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Honeypot: hidden by CSS, labelled « ne pas remplir » for screen readers; scripts fill it.
+    # No length limit: whatever a script writes there gets the same answer as everyone.
+    website = StringField(_l("Ne pas remplir ce champ"), validators=[Optional()])
     privacy = BooleanField(
         _l("J'ai lu la notice d'information sur mes données personnelles et j'accepte leur traitement."),
         validators=[
             DataRequired(message=_l("Vous devez accepter la notice d'information pour vous inscrire."))
         ],
     )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button of the confirmation page (the CSRF token is its only field)."""

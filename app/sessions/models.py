@@ -110,6 +110,27 @@ class Attendance(IdMixin, PoleScopedMixin, db.Model):
     person: Mapped[Person] = relationship()
 
 
+class PendingRegistration(IdMixin, PoleScopedMixin, db.Model):
+    """A public registration waiting for its e-mail to be confirmed (issue 19 point 6).
+
+    Nothing is written to persons or attendances before the person follows the single-use
+    link mailed to `email`; unconfirmed rows expire after 48 h and are purged
+    (`flask sessions purge-registrations`, and on the fly at each new registration).
+    """
+
+    __tablename__ = "pending_registrations"
+    __table_args__ = (Index("ix_pending_registrations_session_email", "session_id", "email"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)  # the privacy notice was accepted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+
+
 class CalendarFeed(IdMixin, TimestampMixin, db.Model):
     """A staff user's private iCalendar feed: the secret token in its URL.
 

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, distinct, func, insert, or_, select, union
 from sqlalchemy.orm import joinedload
 
@@ -17,8 +18,10 @@ from app.accompaniments.models import Accompaniment
 from app.auth.models import User
 from app.collectives.models import Collective, Membership
 from app.core.audit import diff_fields, record_audit
+from app.core.links import SignedLink, issue_link, use_link
 from app.core.models import utcnow
 from app.core.permissions import HOLDER, STAFF
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.people import services as people_services
 from app.people.models import Person
@@ -31,6 +34,7 @@ from app.sessions.models import (
     AccompanimentSession,
     Attendance,
     CalendarFeed,
+    PendingRegistration,
     session_accompaniments,
     session_advisors,
 )
@@ -748,7 +752,10 @@ def is_full(session: AccompanimentSession, taken: int) -> bool:
 def register_publicly(
     session: AccompanimentSession, first_name: str, last_name: str, email: str, today: date
 ) -> Registration:
-    """Register someone to a published workshop: match or create the person, add them invited."""
+    """Register someone to a published workshop: match or create the person, add them invited.
+
+    Only once they proved they own `email` (confirm_public_registration); `today` is the day
+    they accepted the privacy notice."""
     email = (email or "").strip().lower()
     person = db.session.scalar(
         select(Person).where(Person.pole_id == session.pole_id, func.lower(Person.email) == email)
@@ -789,6 +796,129 @@ def register_publicly(
     return Registration.REGISTERED
 
 
+# --- public registration confirmed by e-mail (issue 19 point 6) ---------------------------------
+# A public form proves nothing about the e-mail typed in it: the registration is held in
+# `pending_registrations` and only reaches persons and attendances when the person follows the
+# single-use link mailed to that address. The form answers the same whatever the address.
+CONFIRM_PURPOSE = "registration.confirm"
+CONFIRM_VALID_FOR = timedelta(hours=48)
+# One confirmation mail per address and workshop in this window: the form cannot be used to
+# flood someone's mailbox (the per-address rate limit guards the rest).
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def purge_expired_registrations(pole_id: int | None = None) -> int:
+    """Delete pending registrations past their 48 h (and confirmed ones as old: their data now
+    lives in persons and attendances), with their links; return how many rows went."""
+    cutoff = utcnow() - CONFIRM_VALID_FOR
+    stmt = select(PendingRegistration.id).where(PendingRegistration.created_at <= cutoff)
+    if pole_id is not None:
+        stmt = stmt.where(PendingRegistration.pole_id == pole_id)
+    ids = list(db.session.scalars(stmt.execution_options(all_poles=True)))
+    if not ids:
+        return 0
+    db.session.execute(
+        SignedLink.__table__.delete().where(
+            SignedLink.target_type == PendingRegistration.__name__, SignedLink.target_id.in_(ids)
+        )
+    )
+    db.session.execute(PendingRegistration.__table__.delete().where(PendingRegistration.id.in_(ids)))
+    return len(ids)
+
+
+def request_public_registration(
+    session: AccompanimentSession, first_name: str, last_name: str, email: str
+) -> None:
+    """Hold a public registration pending and mail its confirmation link to `email`.
+
+    Writes nothing to persons or attendances, and behaves the same whether the address is
+    unknown, known or already registered: the answer to the form must not tell them apart.
+    """
+    email = (email or "").strip().lower()
+    purge_expired_registrations(session.pole_id)
+    now = utcnow()
+    recent = db.session.scalar(
+        select(PendingRegistration.id).where(
+            PendingRegistration.session_id == session.id,
+            PendingRegistration.email == email,
+            PendingRegistration.confirmed_at.is_(None),
+            PendingRegistration.created_at > now - RESEND_AFTER,
+        )
+    )
+    if recent is not None:
+        return
+    pending = PendingRegistration(
+        pole_id=session.pole_id,
+        session_id=session.id,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        consent=True,
+        created_at=now,
+    )
+    db.session.add(pending)
+    db.session.flush()
+    token = issue_link(
+        pole_id=session.pole_id,
+        purpose=CONFIRM_PURPOSE,
+        target=pending,
+        recipient=email,
+        valid_for=CONFIRM_VALID_FOR,
+        single_use=True,
+    )
+    pole = db.session.get(Pole, session.pole_id)
+    start = to_local(pole, session.starts_at)
+    url = absolute_url("sessions.confirm_registration", pole_slug=pole.slug, token=token)
+    body = _(
+        "Bonjour,\n\n"
+        "Une inscription à l'atelier « %(title)s » du %(day)s à %(time)s, organisé par %(pole)s, "
+        "a été demandée avec cette adresse e-mail.\n\n"
+        "Pour la confirmer, ouvrez ce lien dans les 48 heures :\n%(url)s\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : elle sera effacée "
+        "d'elle-même et rien ne sera enregistré à votre nom.",
+        title=session.title,
+        day=start.strftime("%d/%m/%Y"),
+        time=start.strftime("%H:%M"),
+        pole=pole.name,
+        url=url,
+    )
+    from app.core.mail import send_mail  # app.mail imports the sessions models: not at import time
+
+    subject = _("Confirmez votre inscription : %(title)s", title=session.title)
+    send_mail(email, subject, body, pole_id=session.pole_id, kind="registration_confirm")
+
+
+class ConfirmationError(ValueError):
+    """The confirmation link cannot be honoured; the message is French and shown as is."""
+
+
+def pending_for_link(link: SignedLink) -> PendingRegistration | None:
+    if link.target_type != PendingRegistration.__name__:
+        return None
+    return db.session.get(PendingRegistration, link.target_id)
+
+
+def confirm_public_registration(link: SignedLink, pending: PendingRegistration) -> Registration:
+    """Turn a pending registration into an invited attendee (matching or creating the person of
+    the pole with that e-mail), record the consent with its date, and use up the link."""
+    session = db.session.get(AccompanimentSession, pending.session_id)
+    if session is None or session.starts_at < utcnow() or not session.is_public:
+        raise ConfirmationError(_("Cet atelier n'est plus ouvert aux inscriptions."))
+    pole = db.session.get(Pole, session.pole_id)
+    consent_on = to_local(pole, pending.created_at).date()  # the day the notice was accepted
+    outcome = register_publicly(session, pending.first_name, pending.last_name, pending.email, consent_on)
+    if outcome is Registration.FULL:
+        raise ConfirmationError(_("Désolé, cet atelier est devenu complet depuis votre demande."))
+    pending.confirmed_at = utcnow()
+    pending.person_id = db.session.scalar(
+        select(Person.id).where(Person.pole_id == pending.pole_id, func.lower(Person.email) == pending.email)
+    )
+    # The identity now lives in persons (where anonymisation finds it): keep no second copy.
+    pending.first_name = pending.last_name = pending.email = ""
+    use_link(link)
+    return outcome
+
+
 def session_timeline_entries(accompaniment: Accompaniment) -> list[tuple]:
     """The dossier's séances for its timeline, with present/expected counts (two queries)."""
     sessions = db.session.scalars(
@@ -825,3 +955,24 @@ try:  # the dossier timeline lists the dossier's séances
         TIMELINE_PROVIDERS.append(session_timeline_entries)
 except ImportError:  # pragma: no cover
     pass
+
+
+def forget_pending_registrations(person: Person, _pattern) -> int:
+    """Anonymisation: delete the person's public registrations (pending or confirmed) and their
+    links, which hold their name and e-mail until the 48 h purge."""
+    conditions = [PendingRegistration.person_id == person.id]
+    if person.email:
+        conditions.append(func.lower(PendingRegistration.email) == person.email.lower())
+    stmt = select(PendingRegistration.id).where(
+        PendingRegistration.pole_id == person.pole_id, or_(*conditions)
+    )
+    ids = list(db.session.scalars(stmt))
+    if ids:
+        db.session.execute(
+            SignedLink.__table__.delete().where(
+                SignedLink.target_type == PendingRegistration.__name__, SignedLink.target_id.in_(ids)
+            )
+        )
+        db.session.execute(PendingRegistration.__table__.delete().where(PendingRegistration.id.in_(ids)))
+    return len(ids)
+

@@ -8,13 +8,16 @@ from datetime import date, datetime, timedelta
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accompaniments.models import Accompaniment
 from app.collectives.models import Collective
+from app.core.dates import parse_day
 from app.core.formatting import time_short, url_builder
+from app.core.links import check_link
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.permissions import ADVISOR, HOLDER, STAFF, admin_required, roles_required, staff_required
@@ -29,6 +32,7 @@ from app.sessions import bp, services
 from app.sessions.forms import (
     KIND_LABELS,
     STATUS_LABELS,
+    ConfirmRegistrationForm,
     ProgrammeForm,
     PublicRegistrationForm,
     SessionForm,
@@ -426,10 +430,8 @@ def _agenda_days(pole: Pole, rows) -> "OrderedDict[date, list[AgendaEntry]]":
 def agenda():
     pole = _pole()
     view = request.args.get("view") if request.args.get("view") in ("week", "month") else "week"
-    try:
-        anchor = date.fromisoformat(request.args.get("d", ""))
-    except ValueError:
-        anchor = _local_today(pole)
+    # Malformed or out-of-range days (9999-12-31, 0001-01-01…) show this week, never a 500.
+    anchor = parse_day(request.args.get("d")) or _local_today(pole)
     first, end, previous, following = _period(view, anchor)
     advisor_id = _int_or_none(request.args.get("advisor"))
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
@@ -675,18 +677,22 @@ def public_register(pole_slug: str, session_id: int):
     if workshop is None:
         abort(404)
     form = PublicRegistrationForm()
+    # Seats count confirmed registrations only (attendances); pending ones hold none.
     full = services.is_full(workshop, services.seats_taken([workshop.id])[workshop.id])
     if not full and form.validate_on_submit():
-        outcome = services.register_publicly(
-            workshop, form.first_name.data, form.last_name.data, form.email.data, _local_today(pole)
-        )
-        if outcome is services.Registration.REGISTERED:
+        if not form.website.data:  # the honeypot: a script filled it, store and send nothing
+            services.request_public_registration(
+                workshop, form.first_name.data, form.last_name.data, form.email.data
+            )
             db.session.commit()
-            flash(_("Votre inscription est enregistrée. À bientôt !"), "success")
-        elif outcome is services.Registration.DUPLICATE:
-            flash(_("Vous êtes déjà inscrit·e à cet atelier : inutile de vous réinscrire."), "info")
-        else:
-            flash(_("Désolé, cet atelier est complet."), "warning")
+        # One answer whatever the address (new, known, already registered) and for scripts.
+        flash(
+            _(
+                "Merci ! Un e-mail vient d'être envoyé à l'adresse indiquée : cliquez sur le lien "
+                "qu'il contient dans les 48 heures pour confirmer votre inscription."
+            ),
+            "success",
+        )
         return redirect(url_for("sessions.public_register", pole_slug=pole.slug, session_id=workshop.id))
     return render_template(
         "sessions/public_register.html",
@@ -698,11 +704,72 @@ def public_register(pole_slug: str, session_id: int):
     )
 
 
+LINK_PROBLEMS = {
+    "unknown": (
+        404,
+        _l("Ce lien n'est pas valide : vérifiez qu'il est complet, ou inscrivez-vous à nouveau."),
+    ),
+    "expired": (
+        410,
+        _l("Ce lien de confirmation a expiré (il était valable 48 heures) : inscrivez-vous à nouveau."),
+    ),
+    "used": (410, _l("Ce lien de confirmation a déjà servi : votre inscription est confirmée.")),
+    "revoked": (410, _l("Ce lien de confirmation n'est plus valable : inscrivez-vous à nouveau.")),
+}
+
+
+def confirm_registration(pole_slug: str, token: str):
+    """The link mailed to a public registrant: GET shows a button, POST confirms.
+
+    Confirming on POST only: mail scanners that open links must not use up the single-use link.
+    """
+    pole = _public_pole(pole_slug)
+    check = check_link(token, services.CONFIRM_PURPOSE)
+    pending = services.pending_for_link(check.link) if check.link is not None else None
+    problem = check.problem
+    if check.link is not None and (check.link.pole_id != pole.id or pending is None):
+        problem = "unknown"
+    workshop = db.session.get(AccompanimentSession, pending.session_id) if pending is not None else None
+    error = None
+    if problem is not None:
+        status, message = LINK_PROBLEMS[problem]
+        return render_template("sessions/public_confirm.html", pole=pole, w=None, error=str(message)), status
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_public_registration(check.link, pending)
+        except services.ConfirmationError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            return render_template("sessions/public_confirm.html", pole=pole, w=workshop, confirmed=True)
+    return render_template(
+        "sessions/public_confirm.html",
+        pole=pole,
+        w=workshop,
+        form=form,
+        error=error,
+        local=lambda value: services.to_local(pole, value),
+    )
+
+
 def _public_limit() -> str:
     return current_app.config.get("PUBLIC_REGISTRATION_RATE_LIMIT", "5 per minute")
 
 
 public_register = limiter.limit(_public_limit, methods=["POST"])(public_register)
+confirm_registration = limiter.limit(_public_limit, methods=["POST"])(confirm_registration)
+
+
+@bp.record_once
+def _register_anonymiser(_state):
+    """Anonymisation deletes the person's public registrations (registered once every module
+    is imported: app.privacy imports half the app)."""
+    from app.privacy.services import ANONYMISERS
+
+    if services.forget_pending_registrations not in ANONYMISERS:
+        ANONYMISERS.append(services.forget_pending_registrations)
 
 
 @bp.record_once
@@ -715,6 +782,12 @@ def _register_public_routes(state):
         "/p/<pole_slug>/ateliers/<int:session_id>",
         endpoint="sessions.public_register",
         view_func=public_register,
+        methods=["GET", "POST"],
+    )
+    state.app.add_url_rule(
+        "/p/<pole_slug>/ateliers/confirmation/<token>",
+        endpoint="sessions.confirm_registration",
+        view_func=confirm_registration,
         methods=["GET", "POST"],
     )
 

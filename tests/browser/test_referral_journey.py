@@ -117,3 +117,23 @@ def test_advisor_closes_one_unanswered_orientation_from_the_list_by_keyboard(pag
     expect(to_close).not_to_contain_text("Garage associatif de Redon")
     page.goto(f"/referrals/{ids['Garage associatif de Redon']}")
     expect(page.locator("main")).to_contain_text("Sans suite")
+
+
+def test_enter_in_a_date_field_saves_and_filtering_keeps_the_form_out_of_the_url(page, seed):
+    """Issue 19 point 7: the motif and the CSRF token never reach a URL (history, access log)."""
+    collective_id = seed(_seed)
+    requests = []
+    page.on("request", lambda r: requests.append((r.method, r.url)))
+    _login(page, "yann@example.org")
+    page.goto(f"/referrals/new?collective_id={collective_id}")
+    page.get_by_label("Motif de l'orientation").fill("Situation de handicap — confidentiel")
+    page.get_by_label("Gouvernance partagée").check()
+    page.get_by_role("button", name="Filtrer les partenaires").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Motif de l'orientation").input_value() == "Situation de handicap — confidentiel"
+    page.get_by_label("Structure partenaire").select_option(label="DLA Ille-et-Vilaine")
+    page.get_by_label("Date de l'orientation").press("Enter")
+    page.wait_for_url("**/referrals/*")
+    expect(page.locator("main")).to_contain_text("Orientation enregistrée")
+    leaked = [url for _m, url in requests if any(w in url for w in ("csrf_token", "confidentiel", "reason"))]
+    assert not leaked, leaked

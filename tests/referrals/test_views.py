@@ -93,7 +93,10 @@ def test_new_prefilled_with_collective_and_partners_ranked_by_thematics(client, 
     assert "Épicerie solidaire" in body
     assert body.index("AAA sans rapport") < body.index("ZZZ gouvernance")
     body = text(
-        client.get(f"/referrals/new?collective_id={collective.id}&thematics={gov.id}&filter=1&reason=Gouv")
+        client.post(
+            f"/referrals/new?collective_id={collective.id}",
+            data={"thematics": [gov.id], "filter": "1", "reason": "Gouv"},
+        )
     )
     assert body.index("ZZZ gouvernance") < body.index("AAA sans rapport")
     assert "1 thématique en commun" in body

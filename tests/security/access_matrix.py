@@ -198,6 +198,9 @@ MATRIX: dict[str, Access] = {
     "sessions.ical_feed": public(args={"token": "ical_token"}, note="the secret token is the credential"),
     "sessions.public_workshops": public(note="the pole's published workshops"),
     "sessions.public_register": public(note="registration form of a published workshop"),
+    "sessions.confirm_registration": public(
+        args={"token": "registration_token"}, note="the mailed single-use link: GET shows a button"
+    ),
     # --- referrals ----------------------------------------------------------------------------
     "referrals.index": staff(),
     "referrals.new": staff(),

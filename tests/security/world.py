@@ -25,7 +25,8 @@ from app.poles.models import FundingProgramme, Thematic
 from app.privacy.models import PrivacyRequest
 from app.referrals.models import Referral
 from app.requests.models import Request
-from app.sessions.models import AccompanimentSession, Attendance, CalendarFeed
+from app.sessions.models import AccompanimentSession, Attendance, CalendarFeed, PendingRegistration
+from app.sessions.services import CONFIRM_PURPOSE
 from app.structures.models import Structure
 from tests.factories import PoleFactory, UserFactory
 
@@ -275,6 +276,25 @@ def build_world() -> World:
     world.emails = {role: user.email for role, user in users.items()}
     # Tokens: the pole-A colleague's iCal feed, an invitation still pending, a password reset.
     feed = CalendarFeed(user_id=objects_a["staff"].id, token=secrets.token_urlsafe(32))
+    pending = PendingRegistration(
+        pole_id=pole_a.id,
+        session_id=world.a["session_id"],
+        first_name="Lou",
+        last_name="Martin",
+        email="lou@example.org",
+        consent=True,
+        created_at=utcnow(),
+    )
+    db.session.add(pending)
+    db.session.flush()
+    registration_token = issue_link(
+        pole_id=pole_a.id,
+        purpose=CONFIRM_PURPOSE,
+        target=pending,
+        recipient=pending.email,
+        valid_for=timedelta(hours=48),
+        single_use=True,
+    )
     invited = UserFactory(pole=pole_a, role="advisor", password_hash=None, invited_at=utcnow())
     db.session.add(feed)
     db.session.flush()
@@ -286,6 +306,7 @@ def build_world() -> World:
         "ical_token": feed.token,
         "invitation_token": tokens.make_token(invited, tokens.INVITATION),
         "reset_token": tokens.make_token(objects_a["staff"], tokens.PASSWORD_RESET),
+        "registration_token": registration_token,
     }
     # The partner referent's answer link for pole A's orientation (app.core.links).
     referral_a = db.session.get(Referral, world.a["referral_id"])

@@ -62,39 +62,8 @@ def test_public_list_shows_only_published_upcoming_and_nothing_private(client, p
     assert "Secret" not in page and "confidentiel" not in page and "Note interne" not in page
 
 
-def test_registration_creates_person_invited_with_privacy_date(client, pole, db):
-    workshop = _workshop(pole)
-    body = _register(client, pole, workshop).get_data(as_text=True)
-    assert "Votre inscription est enregistrée" in body
-    person = db.session.scalar(select(Person).where(Person.email == "lou@example.org"))
-    assert person.pole_id == pole.id and person.privacy_notice_given_on == paris_today()
-    attendance = db.session.scalar(select(Attendance).where(Attendance.person_id == person.id))
-    assert (attendance.status, attendance.registered_publicly, attendance.session_id) == (
-        "invited",
-        True,
-        workshop.id,
-    )
-
-
-def test_registration_matches_existing_person_by_email(client, pole, other_pole, db):
-    known = PersonFactory(pole=pole, email="lou@example.org", privacy_notice_given_on=None)
-    PersonFactory(pole=other_pole, email="lou@example.org")
-    workshop = _workshop(pole)
-    _register(client, pole, workshop, email="LOU@example.org")
-    persons = db.session.scalars(
-        select(Person).where(Person.pole_id == pole.id, Person.email == "lou@example.org")
-    )
-    assert [p.id for p in persons] == [known.id]
-    assert known.privacy_notice_given_on == paris_today()
-    assert [a.person_id for a in workshop.attendances] == [known.id]
-
-
-def test_duplicate_registration_is_friendly_and_single(client, pole, db):
-    workshop = _workshop(pole)
-    _register(client, pole, workshop)
-    body = _register(client, pole, workshop).get_data(as_text=True)
-    assert "déjà inscrit·e" in body
-    assert len(db.session.scalars(select(Attendance).where(Attendance.session_id == workshop.id)).all()) == 1
+# Registration itself (held pending until the e-mail is confirmed, issue 19 point 6) is tested
+# in tests/sessions/test_public_registration.py.
 
 
 def test_privacy_acceptance_is_required(client, pole, db):
@@ -104,17 +73,6 @@ def test_privacy_acceptance_is_required(client, pole, db):
     assert "Vous devez accepter la notice" in response.get_data(as_text=True)
     assert db.session.scalars(select(Attendance)).all() == []
     assert db.session.scalar(select(Person).where(Person.email == "lou@example.org")) is None
-
-
-def test_capacity_full(client, pole, db):
-    workshop = _workshop(pole, capacity=2)
-    _register(client, pole, workshop, email="a@example.org")
-    _register(client, pole, workshop, email="b@example.org")
-    listing = client.get(f"/p/{pole.slug}/ateliers").get_data(as_text=True)
-    assert "Complet" in listing and "S&#39;inscrire" not in listing and "S'inscrire" not in listing
-    body = _register(client, pole, workshop, email="c@example.org").get_data(as_text=True)
-    assert "complet" in body
-    assert len(db.session.scalars(select(Attendance).where(Attendance.session_id == workshop.id)).all()) == 2
 
 
 def test_excused_attendee_frees_a_seat(client, pole, db):
