@@ -36,6 +36,7 @@ lint: $(VENV)/.test-installed
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete
+	$(BIN)/python -m app.core.i18n_fill app/translations/fr/LC_MESSAGES/messages.po
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
