@@ -164,12 +164,13 @@ def _tell_owner_of_lock(user: User) -> None:
     send_mail(
         user.email,
         "Connexion à votre compte Passerelle bloquée",
-        f"Bonjour,\n\n{cfg['ACCOUNT_MAX_FAILED_LOGINS']} tentatives de connexion à votre compte ont "
-        f"échoué : la connexion par mot de passe est bloquée pendant {cfg['ACCOUNT_LOCK_MINUTES']} minutes."
-        "\n\nSi c'était vous, vous pouvez vous connecter tout de suite en choisissant un nouveau mot de "
-        f"passe avec ce lien (valable {cfg['PASSWORD_RESET_MAX_AGE_HOURS']} h) :\n\n{link}\n\n"
-        "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : "
-        "changez-le s'il est utilisé ailleurs, et prévenez la personne qui administre votre pôle.\n",
+        render_mail(
+            "account_locked",
+            max_failures=cfg["ACCOUNT_MAX_FAILED_LOGINS"],
+            lock_minutes=cfg["ACCOUNT_LOCK_MINUTES"],
+            hours=cfg["PASSWORD_RESET_MAX_AGE_HOURS"],
+            link=link,
+        )[0],
         pole_id=user.pole_id,
         kind="login_locked",
     )
@@ -276,11 +277,7 @@ def _tell_owner_of_invitation_elsewhere(existing: User, pole: Pole | None, *, se
     send_mail(
         existing.email,
         f"Invitation de {pole_name} sur Passerelle",
-        f"Bonjour,\n\n{pole_name} a voulu vous ouvrir un compte Passerelle avec cette adresse, "
-        "qui a déjà un compte. Aucun nouveau compte n'a été créé.\n"
-        f"Vous pouvez vous connecter ici : {absolute_url('auth.login')}\n"
-        f"Si vous devez aussi travailler avec {pole_name}, répondez-lui directement ; "
-        "si vous ne connaissez pas ce pôle, ignorez ce message.\n",
+        render_mail("invitation_elsewhere", pole_name=pole_name, login_link=absolute_url("auth.login"))[0],
         pole_id=existing.pole_id,
         kind="invitation",
     )

@@ -17,7 +17,7 @@ from app.collectives.models import Collective, Membership
 from app.core.audit import record_audit
 from app.core.dates import pole_today  # noqa: F401  (re-exported)
 from app.core.links import SignedLink, issue_link, revoke_links
-from app.core.mail import send_mail
+from app.core.mail import render_mail, send_mail
 from app.core.permissions import PARTNER
 from app.core.urls import absolute_url
 from app.extensions import db
@@ -429,34 +429,22 @@ def partner_users(structure_id: int) -> list[User]:
     )
 
 
-def _beneficiary_line(referral: Referral) -> str:
-    """What an e-mail may say of the beneficiary: the first name only unless the person
-    consented to share their details (then the full name; contact details stay on the page
-    behind the link)."""
+def _summary(referral: Referral, pole: Pole) -> dict:
+    """What an e-mail may say of the orientation (mail/_referral_summary.txt): the beneficiary's
+    first name only unless the person consented to share their details (then the full name;
+    contact details stay on the page behind the link), the thematics and the advisor's message."""
     if referral.person is not None:
         name = referral.person.full_name if referral.consent_to_share else referral.person.first_name
     else:
         name = referral.beneficiary_label
-    lines = [_("Bénéficiaire : %(name)s", name=name)]
-    if not referral.consent_to_share:
-        lines.append(
-            _("Le ou la bénéficiaire n'a pas souhaité partager ses coordonnées : il ou elle vous contactera.")
-        )
-    return "\n".join(lines)
-
-
-def _referral_summary(referral: Referral, pole: Pole) -> list[str]:
-    lines = [_beneficiary_line(referral)]
-    if referral.thematics:
-        lines.append(_("Thématiques : %(names)s", names=", ".join(t.name for t in referral.thematics)))
     advisor = referral.referred_by
-    if referral.reason:
-        lines += [
-            "",
-            _("Message de %(who)s :", who=advisor.display_name if advisor else pole.name),
-            referral.reason,
-        ]
-    return lines
+    return {
+        "name": name,
+        "consent": bool(referral.consent_to_share),
+        "thematics": [t.name for t in referral.thematics],
+        "reason": referral.reason,
+        "reason_author": advisor.display_name if advisor else pole.name,
+    }
 
 
 def answer_url(
@@ -506,32 +494,24 @@ def notify_partner(referral: Referral) -> list[str]:
     partner = referral.partner or db.session.get(Structure, referral.partner_id)
     pole = _pole_of(referral)
     subject = _("Nouvelle orientation de %(pole)s", pole=pole.name)
-    summary = _referral_summary(referral, pole)
+    summary = _summary(referral, pole)
     recipients: list[str] = []
     referent = referral.referent_address
     if referent:
         link = answer_url(referral, referent, revoke_previous=True)
-        lines = [_("Bonjour,"), "", _("%(pole)s vous adresse une orientation.", pole=pole.name), "", *summary]
-        lines += [
-            "",
-            _("Pour répondre (prise en charge, à l'étude ou refus), sans créer de compte :"),
-            link,
-            _("Ce lien est personnel et valable %(days)d jours.", days=ANSWER_LINK_DAYS),
-            "",
-        ]
-        send_mail(referent, subject, "\n".join(lines), pole_id=referral.pole_id, kind="referral_sent")
+        text, html = render_mail(
+            "referral_sent", pole=pole, summary=summary, by_account=False, link=link, days=ANSWER_LINK_DAYS
+        )
+        send_mail(referent, subject, text, html=html, pole_id=referral.pole_id, kind="referral_sent")
         recipients.append(referent)
     account_link = absolute_url("referrals.partner_detail", referral_id=referral.id)
     for user in partner_users(partner.id):
         if user.email.lower() in recipients:
             continue
-        lines = [
-            _("Bonjour,"),
-            "",
-            _("%(pole)s vous adresse une nouvelle orientation sur Passerelle.", pole=pole.name),
-        ]
-        lines += ["", *summary, "", _("Pour la consulter et y répondre :"), account_link, ""]
-        send_mail(user.email, subject, "\n".join(lines), pole_id=referral.pole_id, kind="referral_sent")
+        text, html = render_mail(
+            "referral_sent", pole=pole, summary=summary, by_account=True, link=account_link
+        )
+        send_mail(user.email, subject, text, html=html, pole_id=referral.pole_id, kind="referral_sent")
         recipients.append(user.email.lower())
     if recipients:
         record_audit("referral.notified", referral, {"recipients": len(recipients)}, pole_id=referral.pole_id)
@@ -740,10 +720,19 @@ def send_reminders(pole: Pole, today: date | None = None) -> tuple[int, ChaseLis
         advisor = db.session.get(User, advisor_id)
         if advisor is None or not advisor.active or advisor.pole_id != pole.id:
             continue
+        text, html = render_mail(
+            "referral_digest",
+            pole=pole,
+            due=[_digest_item(r) for r in mine.due],
+            to_close=[_digest_item(r) for r in mine.to_close],
+            no_answer_days=pole.referral_no_answer_days,
+            link=_external_url("referrals.to_chase"),
+        )
         send_mail(
             advisor.email,
             _("Orientations à relancer — %(pole)s", pole=pole.name),
-            _digest(pole, mine),
+            text,
+            html=html,
             pole_id=pole.id,
             kind="referral_digest",
         )
@@ -751,36 +740,16 @@ def send_reminders(pole: Pole, today: date | None = None) -> tuple[int, ChaseLis
     return sent, lists
 
 
-def _digest_line(referral: Referral) -> str:
-    return _(
-        "- %(who)s → %(partner)s (%(status)s depuis le %(since)s, relance prévue le %(due)s) : %(link)s",
-        who=referral.beneficiary_label,
-        partner=referral.partner.name,
-        status=STATUS_LABELS[referral.status],
-        since=_fr(referral.history[-1].changed_on if referral.history else referral.referred_on),
-        due=_fr(referral.follow_up_on) if referral.follow_up_on else "—",
-        link=_external_url("referrals.detail", referral_id=referral.id),
-    )
-
-
-def _digest(pole: Pole, mine: ChaseLists) -> str:
-    lines = [_("Bonjour,"), ""]
-    if mine.due:
-        lines.append(_("Orientations à relancer (%(n)d) :", n=len(mine.due)))
-        lines += [_digest_line(r) for r in mine.due]
-        lines.append("")
-    if mine.to_close:
-        lines.append(
-            _(
-                "Orientations envoyées sans réponse depuis %(days)d jours, à clore « sans suite » (%(n)d) :",
-                days=pole.referral_no_answer_days,
-                n=len(mine.to_close),
-            )
-        )
-        lines += [_digest_line(r) for r in mine.to_close]
-        lines.append("")
-    lines += [_("La liste complète :"), _external_url("referrals.to_chase"), ""]
-    return "\n".join(lines)
+def _digest_item(referral: Referral) -> dict:
+    """One line of the advisors' digest (mail/referral_digest.txt)."""
+    return {
+        "who": referral.beneficiary_label,
+        "partner": referral.partner.name,
+        "status": STATUS_LABELS[referral.status],
+        "since": _fr(referral.history[-1].changed_on if referral.history else referral.referred_on),
+        "due": _fr(referral.follow_up_on) if referral.follow_up_on else "—",
+        "link": _external_url("referrals.detail", referral_id=referral.id),
+    }
 
 
 # --- The daily command: reminders to the partner, expiry -----------------------------------
@@ -818,38 +787,22 @@ def _waiting_for_answer(pole: Pole):
     )
 
 
-def _reminder_mail(referral: Referral, pole: Pole, number: int, days: int) -> tuple[str, str]:
+def _reminder_mail(referral: Referral, pole: Pole, number: int, days: int) -> tuple[str, str, str | None]:
+    """Subject, text and HTML (None without an .html template) of reminder `number`."""
     subject = _("Relance : orientation de %(pole)s sans réponse", pole=pole.name)
-    lines = [
-        _("Bonjour,"),
-        "",
-        _(
-            "%(pole)s vous a adressé une orientation le %(day)s, restée sans réponse depuis %(days)d jours.",
-            pole=pole.name,
-            day=_fr(referral.sent_on),
-            days=days,
-        ),
-        "",
-        *_referral_summary(referral, pole),
-    ]
     url = answer_url(referral)
-    if url:
-        lines += ["", _("Pour répondre, sans créer de compte :"), url]
-    else:
-        lines += [
-            "",
-            _("Pour y répondre :"),
-            absolute_url("referrals.partner_detail", referral_id=referral.id),
-        ]
-    if number == 2:
-        lines += [
-            "",
-            _(
-                "Sans réponse, l'orientation sera close « sans réponse » %(days)d jours après son envoi.",
-                days=pole.referral_no_answer_days,
-            ),
-        ]
-    return subject, "\n".join([*lines, ""])
+    text, html = render_mail(
+        "referral_reminder",
+        pole=pole,
+        summary=_summary(referral, pole),
+        sent_on=_fr(referral.sent_on),
+        days=days,
+        number=number,
+        no_answer_days=pole.referral_no_answer_days,
+        by_account=url is None,
+        link=url or absolute_url("referrals.partner_detail", referral_id=referral.id),
+    )
+    return subject, text, html
 
 
 def _send_reminder(referral: Referral, pole: Pole, number: int, today: date) -> int:
@@ -863,26 +816,23 @@ def _send_reminder(referral: Referral, pole: Pole, number: int, today: date) -> 
     if not recipients:
         return 0
     days = (today - referral.sent_on).days
-    subject, body = _reminder_mail(referral, pole, number, days)
+    subject, body, html = _reminder_mail(referral, pole, number, days)
     for to in recipients:
-        send_mail(to, subject, body, pole_id=referral.pole_id, kind="referral_reminder")
+        send_mail(to, subject, body, html=html, pole_id=referral.pole_id, kind="referral_reminder")
     sent = len(recipients)
     advisor = referral.referred_by
     if number == 2 and advisor is not None and advisor.active and advisor.email.lower() not in recipients:
-        copy = [
-            _(
-                "Copie pour information : deuxième relance envoyée à %(partner)s.",
-                partner=referral.partner.name,
-            ),
-            _("Orientation : %(link)s", link=absolute_url("referrals.detail", referral_id=referral.id)),
-            "",
-            "— " + _("Message envoyé au partenaire :"),
-            body,
-        ]
+        copy, copy_html = render_mail(
+            "referral_reminder_copy",
+            partner_name=referral.partner.name,
+            link=absolute_url("referrals.detail", referral_id=referral.id),
+            body=body,
+        )
         send_mail(
             advisor.email,
             _("Copie : %(subject)s", subject=subject),
-            "\n".join(copy),
+            copy,
+            html=copy_html,
             pole_id=referral.pole_id,
             kind="referral_reminder",
         )

@@ -869,23 +869,18 @@ def request_public_registration(
     pole = db.session.get(Pole, session.pole_id)
     start = to_local(pole, session.starts_at)
     url = absolute_url("sessions.confirm_registration", pole_slug=pole.slug, token=token)
-    body = _(
-        "Bonjour,\n\n"
-        "Une inscription à l'atelier « %(title)s » du %(day)s à %(time)s, organisé par %(pole)s, "
-        "a été demandée avec cette adresse e-mail.\n\n"
-        "Pour la confirmer, ouvrez ce lien dans les 48 heures :\n%(url)s\n\n"
-        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : elle sera effacée "
-        "d'elle-même et rien ne sera enregistré à votre nom.",
+    from app.core.mail import render_mail, send_mail  # app.mail imports the sessions models
+
+    body, html = render_mail(
+        "registration_confirm",
         title=session.title,
         day=start.strftime("%d/%m/%Y"),
         time=start.strftime("%H:%M"),
-        pole=pole.name,
-        url=url,
+        pole=pole,
+        link=url,
     )
-    from app.core.mail import send_mail  # app.mail imports the sessions models: not at import time
-
     subject = _("Confirmez votre inscription : %(title)s", title=session.title)
-    send_mail(email, subject, body, pole_id=session.pole_id, kind="registration_confirm")
+    send_mail(email, subject, body, html=html, pole_id=session.pole_id, kind="registration_confirm")
 
 
 class ConfirmationError(ValueError):
