@@ -96,6 +96,9 @@ def url_builder(endpoint: str, arg: str, **values) -> Callable[[int], str]:
 
 
 def register(app: Flask) -> None:
+    from app.core import typography
+
+    typography.register(app)
     app.add_template_filter(date_short, "date")
     app.add_template_filter(date_long, "date_long")
     app.add_template_filter(datetime_short, "datetime")
