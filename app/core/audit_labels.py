@@ -114,3 +114,51 @@ def target_label(target_type: str | None, target_id: int | None) -> str:
         return "—"
     name = str(TARGET_LABELS.get(target_type, target_type))
     return f"{name} n° {target_id}" if target_id else name
+
+
+# Changed fields in words (« Motif du refus » rather than `decline_reason`); unknown keys stay as code.
+FIELD_LABELS = {
+    "address": _l("Adresse"),
+    "answered_on": _l("Date de réponse"),
+    "archived_at": _l("Archivé le"),
+    "channel": _l("Canal"),
+    "closed_on": _l("Clôturé le"),
+    "collective_id": _l("Collectif"),
+    "comment": _l("Commentaire"),
+    "current_stage_id": _l("Étape"),
+    "decline_reason": _l("Motif du refus"),
+    "description": _l("Description"),
+    "email": _l("Courriel"),
+    "ends_at": _l("Fin"),
+    "endpoint": _l("Page"),
+    "first_name": _l("Prénom"),
+    "follow_up_on": _l("Date de relance"),
+    "gender": _l("Genre"),
+    "kind": _l("Type"),
+    "last_name": _l("Nom"),
+    "location": _l("Lieu"),
+    "method": _l("Méthode"),
+    "name": _l("Nom"),
+    "notes": _l("Notes"),
+    "objectives": _l("Objectifs"),
+    "outcome": _l("Suite donnée"),
+    "partner_id": _l("Partenaire"),
+    "person_id": _l("Personne"),
+    "phone": _l("Téléphone"),
+    "postal_code": _l("Code postal"),
+    "private_notes": _l("Notes privées"),
+    "reason": _l("Motif"),
+    "referent_id": _l("Référent·e"),
+    "referred_on": _l("Date d'orientation"),
+    "role": _l("Rôle"),
+    "shared_summary": _l("Compte rendu partagé"),
+    "started_on": _l("Ouvert le"),
+    "starts_at": _l("Début"),
+    "status": _l("Statut"),
+    "title": _l("Titre"),
+}
+
+
+def field_label(key: str) -> str | None:
+    label = FIELD_LABELS.get(key)
+    return str(label) if label is not None else None

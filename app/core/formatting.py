@@ -13,7 +13,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
-from app.core.audit_labels import action_label, target_label
+from app.core.audit_labels import action_label, field_label, target_label
 from app.core.sections import page_sections
 from app.core.text import fold
 
@@ -96,6 +96,9 @@ def url_builder(endpoint: str, arg: str, **values) -> Callable[[int], str]:
 
 
 def register(app: Flask) -> None:
+    from app.core import typography
+
+    typography.register(app)
     app.add_template_filter(date_short, "date")
     app.add_template_filter(date_long, "date_long")
     app.add_template_filter(datetime_short, "datetime")
@@ -108,3 +111,4 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["page_sections"] = page_sections
     app.jinja_env.globals["audit_action_label"] = action_label
     app.jinja_env.globals["audit_target_label"] = target_label
+    app.jinja_env.globals["audit_field_label"] = field_label

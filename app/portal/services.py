@@ -128,43 +128,20 @@ class HolderScope:
             abort(404)
         return acc
 
-    # Séances: those they have an attendance for; a collective's séances only while a member.
+    # Séances: every one they have an attendance for (the same list « Mes données » exports).
     def session_ids(self) -> set[int]:
         if self._session_ids is None:
             self._session_ids = self._compute_session_ids()
         return self._session_ids
 
     def _compute_session_ids(self) -> set[int]:
-        rows = db.session.execute(
-            select(
-                AccompanimentSession.id, AccompanimentSession.starts_at, AccompanimentSession.collective_id
+        return set(
+            db.session.scalars(
+                select(Attendance.session_id)
+                .join(AccompanimentSession, AccompanimentSession.id == Attendance.session_id)
+                .where(Attendance.person_id == self.person_id, AccompanimentSession.pole_id == self.pole_id)
             )
-            .join(Attendance, Attendance.session_id == AccompanimentSession.id)
-            .where(Attendance.person_id == self.person_id, AccompanimentSession.pole_id == self.pole_id)
-        ).all()
-        if not rows:
-            return set()
-        links: dict[int, list[tuple[int | None, int | None]]] = defaultdict(list)
-        for session_id, person_id, collective_id in db.session.execute(
-            select(session_accompaniments.c.session_id, Accompaniment.person_id, Accompaniment.collective_id)
-            .join(Accompaniment, Accompaniment.id == session_accompaniments.c.accompaniment_id)
-            .where(session_accompaniments.c.session_id.in_([r[0] for r in rows]))
-        ):
-            links[session_id].append((person_id, collective_id))
-        visible = set()
-        for session_id, starts_at, collective_id in rows:
-            day = local_date(starts_at, self.zone)
-            dossiers = links.get(session_id, [])
-            if collective_id is not None:
-                collectives = {collective_id}
-            elif dossiers and all(c is not None for _p, c in dossiers):
-                collectives = {c for _p, c in dossiers}
-            else:
-                visible.add(session_id)
-                continue
-            if any(self.member_on(c, day) for c in collectives):
-                visible.add(session_id)
-        return visible
+        )
 
     def session_or_404(self, session_id) -> AccompanimentSession:
         try:

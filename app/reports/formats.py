@@ -7,10 +7,11 @@ table) used by both the web page and the PDF template.
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import render_template
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from app.core.exports import MonthDate, Percent
@@ -260,14 +261,21 @@ def flatten(result: dict, sections) -> list[tuple[str, str, str, Any]]:
     return rows
 
 
+# One decimal, the no-break space Babel's French pattern puts before « % ».
+RATE_FORMAT = "#,##0.0\u00a0%"
+
+
 def display(value: Any, rate: bool = False) -> str:
-    """A figure as shown on the page and in the PDF: 4,5 · 57,1 % · — for null."""
+    """A figure as shown on the page and in the PDF, in the locale's own digits (Babel):
+    « 4,5 » · « 143 000 » (narrow no-break space) · « 57,1 % » (no-break space) · — for null."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return str(value)
     if rate:
-        return f"{value * 100:.1f} %".replace(".", ",")
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return format_percent(value, RATE_FORMAT)
+    if isinstance(value, int | float | Decimal):
+        return format_decimal(value)
     return str(value)
 
 

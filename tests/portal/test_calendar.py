@@ -1,7 +1,10 @@
 import re
 
 from icalendar import Calendar
+from sqlalchemy import select
 
+from app.extensions import db
+from app.sessions.models import Attendance
 from tests.conftest import PASSWORD
 
 
@@ -25,6 +28,10 @@ def test_holder_gets_a_private_feed_of_their_own_seances(client, world):
 
 
 def test_member_who_left_gets_no_new_collective_seances_in_the_feed(client, world):
+    # Her invitation withdrawn, nothing but a past membership links her to the later séance.
+    invited = select(Attendance).filter_by(session_id=world.s_new.id, person_id=world.chloe.id)
+    db.session.delete(db.session.scalar(invited))
+    db.session.flush()
     assert client.post("/login", data={"email": "chloe@example.org", "password": PASSWORD}).status_code == 302
     url = _feed_url(client)
     titles = {str(e["summary"]) for e in Calendar.from_ical(client.get(url).data).walk("VEVENT")}

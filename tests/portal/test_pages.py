@@ -2,7 +2,11 @@
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from app.core.models import utcnow
+from app.extensions import db
+from app.sessions.models import Attendance
 from tests.factories import UserFactory
 from tests.portal.factories import AttendanceFactory, HolderFactory, PersonFactory, SessionFactory
 from tests.portal.helpers import page_text
@@ -46,6 +50,10 @@ def test_sessions_show_my_attendance_summary_next_steps_never_private_notes(clie
 
 
 def test_member_who_left_keeps_old_collective_seances_but_not_new_ones(client, world, login_as):
+    # Without an attendance of her own, a collective's later séance stays closed to a leaver.
+    invited = select(Attendance).filter_by(session_id=world.s_new.id, person_id=world.chloe.id)
+    db.session.delete(db.session.scalar(invited))
+    db.session.flush()
     login_as(world.chloe_holder)
     text = page_text(client.get("/portal/seances"))
     assert "Atelier gouvernance (avant le départ)" in text
@@ -66,7 +74,8 @@ def test_current_member_sees_new_collective_seances(client, world, login_as):
     assert "Atelier statuts (après le départ)" in text and "Statuts relus ensemble." in text
 
 
-def test_attendance_without_membership_does_not_open_a_collective_seance(client, world, login_as):
+def test_attendance_alone_opens_a_collective_seance_as_in_my_data(client, world, login_as):
+    """Issue 17: marked present at another collective's workshop, the person sees and rates it."""
     outsider = PersonFactory(pole=world.pole)
     AttendanceFactory(session=world.s_new, person_id=outsider.id, status="present")
     own = SessionFactory(
@@ -76,7 +85,9 @@ def test_attendance_without_membership_does_not_open_a_collective_seance(client,
     login_as(HolderFactory(person=outsider))
     text = page_text(client.get("/portal/seances"))
     assert "Permanence ouverte" in text
-    assert "Atelier statuts" not in text
+    assert "Atelier statuts (après le départ)" in text
+    assert "Atelier statuts (après le départ)" in page_text(client.get("/portal/mes-donnees"))
+    assert client.post(f"/portal/seances/{world.s_new.id}/avis", data={"score": 4}).status_code == 302
 
 
 def test_referrals_show_partner_contact_status_history_without_staff_comments(client, world, login_as):
@@ -237,8 +248,8 @@ def test_seance_linked_only_to_collective_dossiers_follows_membership(client, wo
     AttendanceFactory(session=old, person_id=world.chloe.id, status="present")
     assert session.id in services.person_scope(world.anne).session_ids()
     chloe_ids = services.person_scope(world.chloe).session_ids()
-    assert session.id not in chloe_ids
-    # Linked to a personal dossier too: the attendance alone opens it.
+    # Her own attendance opens it, membership or not (as « Mes données » lists it).
+    assert session.id in chloe_ids
     assert old.id in chloe_ids
     login_as(world.chloe_holder)
-    assert "Séance du dossier collectif" not in page_text(client.get("/portal/seances"))
+    assert "Séance du dossier collectif" in page_text(client.get("/portal/seances"))

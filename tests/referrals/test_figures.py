@@ -151,14 +151,14 @@ def test_monthly_report_and_indicators_carry_the_figures(db, pole, history):
 def test_pages_show_the_figures(client, db, pole, advisor, history, login_as):
     login_as(advisor)
     page = client.get("/reports/monthly?month=2026-05").get_data(as_text=True)
-    assert "Réponses des partenaires" in page and "66,7 %" in page
+    assert "Réponses des partenaires" in page and "66,7\u00a0%" in page
     for fmt in ("pdf", "xlsx", "csv", "json"):
         response = client.get(f"/reports/monthly?month=2026-05&format={fmt}")
         assert response.status_code == 200, fmt
     response = client.get("/referrals/scorecard?start=2026-05-01&end=2026-05-31")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "URSCOP" in page and "ADIE" in page and "66,7 %" in page
+    assert "URSCOP" in page and "ADIE" in page and "66,7\u00a0%" in page
     urscop = history["r1"].partner_id
     page = client.get(f"/referrals/scorecard/{urscop}?start=2026-05-01&end=2026-06-30").get_data(as_text=True)
     assert "Réponses de URSCOP" in page

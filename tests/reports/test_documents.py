@@ -130,7 +130,7 @@ def test_report_csv_has_one_charset_and_a_french_csv_is_offered(client, login_as
     assert rows[0] == ["Rubrique", "Indicateur", "Valeur"]
     values = {(s, k): v for s, k, v in rows[1:]}
     assert values[("Rapport", "Pôle")] == scenario.pole.name
-    assert values[("Séances", "Taux de présence")] == "57,1 %"
+    assert values[("Séances", "Taux de présence")] == "57,1\u00a0%"
     assert values[("Orientations", "Par partenaire — DLA Ille-et-Vilaine")] == "2"
     assert not any(re.fullmatch(r"[a-z_]+(\.\S+)?", k) for _s, k in values), "no technical key"
 
@@ -143,7 +143,7 @@ def test_regional_french_csv_names_poles_and_figures(client, pole, admin, adviso
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     values = {(s, k): v for s, k, v in rows[1:]}
     assert values[("Mois", "Total — Séances")] == "4"
-    assert values[("Mois", f"{pole.name} — Taux de présence")] == "57,1 %"
+    assert values[("Mois", f"{pole.name} — Taux de présence")] == "57,1\u00a0%"
 
 
 def test_month_under_way_says_so_and_how_many_seances_are_to_come(client, login_as, pole, admin):

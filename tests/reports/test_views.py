@@ -38,7 +38,7 @@ def test_page_shows_the_report_with_charts_tables_and_links(client, login_as, sc
     assert "Rapport mensuel — octobre 2026" in html
     assert 'role="img"' in html and "<title id=" in html and "aria-labelledby=" in html
     assert "style=" not in html and "<script>" not in html
-    assert "DLA Ille-et-Vilaine" in html and "57,1 %" in html and "4,33" in html
+    assert "DLA Ille-et-Vilaine" in html and "57,1\u00a0%" in html and "4,33" in html
     assert "month=2026-09" in html and "month=2026-11" in html  # previous / next
     for fmt in ("json", "csv", "xlsx", "pdf"):
         assert f"format={fmt}" in html
