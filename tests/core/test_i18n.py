@@ -32,3 +32,12 @@ def test_wtforms_messages_are_translated_and_parsed_once_per_process(app, db, mo
     assert errors("fr") == ["Ce champ est requis."]
     assert errors("en") == ["This field is required."]
     assert len(loads) == 2  # one parse per locale, not one per request
+
+
+def test_french_plurals_follow_french_rules(app, db):
+    """French says « 0 jour » and « 1 jour » but « 2 jours »: the catalogue's plural rule decides,
+    which needs the French plural entries filled (make extract-messages)."""
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("fr"):
+        assert [ngettext("%(num)d jour", "%(num)d jours", n) for n in (0, 1, 2)] == ["0 jour", "1 jour", "2 jours"]
