@@ -40,4 +40,5 @@ def test_french_plurals_follow_french_rules(app, db):
     from flask_babel import force_locale, ngettext
 
     with app.test_request_context(), force_locale("fr"):
-        assert [ngettext("%(num)d jour", "%(num)d jours", n) for n in (0, 1, 2)] == ["0 jour", "1 jour", "2 jours"]
+        days = [ngettext("%(num)d jour", "%(num)d jours", n) for n in (0, 1, 2)]
+    assert days == ["0 jour", "1 jour", "2 jours"]
