@@ -87,6 +87,7 @@ def test_holder_journey_on_a_phone(page, seed):
     page.get_by_role("button", name="Envoyer mon avis").click()
     assert "Merci pour votre avis !" in page.locator(".flashes").inner_text()
     assert page.get_by_role("button", name="Envoyer mon avis").count() == 0
+    page.wait_for_load_state("load")  # stylesheet applied before measuring (a loaded machine is slow)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     _shot(page, "seances")
 
