@@ -35,7 +35,7 @@ lint: $(VENV)/.test-installed
 # Refresh the message catalogues after adding user-facing strings.
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/python -m app.core.i18n_fill app/translations/fr/LC_MESSAGES/messages.po
 
 bench: $(VENV)/.test-installed
