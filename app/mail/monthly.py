@@ -96,18 +96,6 @@ def send_monthly_report(pole: Pole, today: date | None = None, *, force: bool = 
     return len(admins)
 
 
-def _partner_functions():
-    """The referrals domain's helpers for the digest (the `partners` work): the open
-    orientations of a structure and a fresh answer link for a referent. None when absent."""
-    from app.referrals import services as referral_services
-
-    open_referrals = getattr(referral_services, "open_referrals_for_partner", None)
-    answer_url = getattr(referral_services, "answer_url", None)
-    if open_referrals is None or answer_url is None:
-        return None
-    return open_referrals, answer_url
-
-
 def _beneficiary(referral) -> str:
     """What an e-mail may say of the beneficiary: the first name only without consent."""
     if referral.person is not None:
@@ -124,14 +112,14 @@ def _referent_address(referral) -> str | None:
 
 def send_partner_digests(pole: Pole, today: date | None = None, *, force: bool = False) -> int:
     """Queue each partner referent's monthly list of open orientations; return the mails queued."""
+    from app.referrals import services as referral_services
     from app.referrals.models import STATUS_LABELS
     from app.structures.models import Structure
 
-    functions = _partner_functions()
     today = today or pole_today(pole)
-    if functions is None or not _due(pole, today, force):
+    if not _due(pole, today, force):
         return 0
-    open_referrals, answer_url = functions
+    open_referrals, answer_url = referral_services.open_referrals_for_partner, referral_services.answer_url
     month = f"{today.year:04d}-{today.month:02d}"
     structures = db.session.scalars(
         select(Structure)

@@ -1,6 +1,5 @@
 """The monthly report e-mailed to the pole's admins on the pole's day, once per month."""
 
-import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -133,11 +132,7 @@ def test_partner_referents_get_their_open_orientations_with_links_once_a_month(
 
 
 def test_partner_digest_with_the_referrals_domains_helpers(app, db, runner, pole, advisor):
-    """The same e-mail through the real helpers, once the `partners` branch provides them."""
-    from app.mail.monthly import _partner_functions
-
-    if _partner_functions() is None:
-        pytest.skip("app.referrals.services has no open_referrals_for_partner/answer_url yet")
+    """The same e-mail through the referrals domain's real helpers."""
     dla, _silent, referrals = _partner_world(pole, advisor)
     pole.monthly_report_day = 2
     db.session.flush()
